@@ -1,0 +1,34 @@
+/**
+ * `firebreak` entry point: dispatches to one module per command. Modules load lazily so a
+ * `firebreak validate` pays only for the runbook pipeline, not for Temporal or Fastify.
+ */
+import type { CliIO, CommandRunner } from './io';
+import { EXIT, processIO } from './io';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
+  validate: { summary: 'validate runbooks (default: runbooks/)', load: async () => (await import('./validate')).run },
+  plan: { summary: 'dry run: what a runbook would do for an alert', load: async () => (await import('./plan')).run },
+  incident: { summary: 'list|show|ack|approve|reject|note|report incidents', load: async () => (await import('./incident')).run },
+  alert: { summary: 'fire an example alert at the intake (demo)', load: async () => (await import('./alert')).run },
+  start: { summary: 'run the engine: Temporal dev server, worker and intake', load: async () => (await import('./start')).run },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: firebreak <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`firebreak: unknown command "${name}"\n${usage()}`);
+    return EXIT.usage;
+  }
+  const run = await command.load();
+  return run(rest, io);
+}

@@ -1,0 +1,186 @@
+/**
+ * The incident's state as the workflow keeps it and exposes it by query: the source of truth for
+ * the intake API, the CLI and the post-incident report. Pure types: imported by workflow code.
+ */
+import type { AlertInstance } from '../alerts/types';
+import type { ExtractedValue, NotificationKind, Plan, Severity } from '../plan/types';
+
+export type IncidentStatus =
+  | 'triggered'
+  | 'diagnosing'
+  | 'awaiting_approval'
+  | 'remediating'
+  | 'verifying'
+  | 'resolved'
+  | 'escalated'
+  | 'failed'
+  | 'cancelled';
+
+/** Statuses after which the workflow has finished (or is only writing its report). */
+export const TERMINAL_STATUSES: readonly IncidentStatus[] = ['resolved', 'failed', 'cancelled'];
+
+/** How a human reached the engine. */
+export type Channel = 'api' | 'cli' | 'email' | 'ui' | 'system';
+
+export interface Actor {
+  /** Person id from the on-call config. */
+  person: string;
+  channel: Channel;
+}
+
+/** Workflow input: everything an incident needs, fixed at start (the plan version included). */
+export interface IncidentInput {
+  incidentId: string;
+  plan: Plan;
+  alert: AlertInstance;
+  /** When the intake received the alert (ISO), for receipt→start latency and the report. */
+  receivedAt: string;
+  /** Base URLs for links in mail and the report. */
+  links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
+}
+
+/** Signal: another delivery of the incident's alert (firing again, or resolved). */
+export interface AlertSignal {
+  alert: AlertInstance;
+  receivedAt: string;
+}
+
+export interface ApproveRequest {
+  stepId: string;
+  actor: Actor;
+  comment?: string;
+  /** Single-use nonce of a signed email link; a reused nonce is refused. */
+  nonce?: string;
+}
+export type RejectRequest = ApproveRequest;
+export interface AckRequest {
+  actor: Actor;
+  comment?: string;
+}
+export interface NoteRequest {
+  actor: Actor;
+  text: string;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/**
+ * The on-call facts an incident was started with (resolved once by an activity, then fixed in
+ * workflow state so replay is deterministic).
+ */
+export interface OnCallSnapshot {
+  people: Record<string, Person>;
+  /** Escalation levels in order: the people paged at each level. */
+  levels: { name: string; people: string[] }[];
+  /** People allowed to approve or reject remediation steps of this runbook at this severity. */
+  approvers: string[];
+  /** People allowed to acknowledge and add notes (approvers are always included). */
+  responders: string[];
+  /** Recipients per notification kind, from the runbook's `notify`. */
+  notify: Partial<Record<NotificationKind, string[]>>;
+}
+
+export type StepStatus =
+  | 'pending'
+  | 'skipped'
+  | 'awaiting_approval'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled';
+
+/** One host's result as kept in state (output already capped and masked by the activity). */
+export interface HostRecord {
+  host: string;
+  ok: boolean;
+  exitCode: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  durationMs: number;
+  values: Record<string, ExtractedValue>;
+  error?: string;
+  /** True when the idempotency guard found this command already ran on the host. */
+  replayed?: boolean;
+}
+
+export interface StepRecord {
+  id: string;
+  phase: 'diagnostic' | 'remediation' | 'verify';
+  title: string;
+  action?: string;
+  target?: string;
+  /** The rendered command (secrets appear only as `$FIREBREAK_SECRET_*` references). */
+  command?: string;
+  status: StepStatus;
+  /** The `when:` condition and what it evaluated to. */
+  condition?: { expr: string; result: boolean; error?: string };
+  startedAt?: string;
+  endedAt?: string;
+  attempts?: number;
+  hosts: HostRecord[];
+  automated: boolean;
+  decidedBy?: Actor & { at: string; decision: 'approved' | 'rejected'; comment?: string };
+  error?: string;
+}
+
+export type TimelineKind =
+  | 'alert_received'
+  | 'alert_repeated'
+  | 'alert_resolved'
+  | 'status_changed'
+  | 'step_started'
+  | 'step_finished'
+  | 'step_skipped'
+  | 'condition_evaluated'
+  | 'approval_requested'
+  | 'approved'
+  | 'rejected'
+  | 'approval_expired'
+  | 'approval_refused'
+  | 'acknowledged'
+  | 'note'
+  | 'notification_sent'
+  | 'notification_failed'
+  | 'escalated'
+  | 'report_written';
+
+export interface TimelineEntry {
+  /** Workflow time, ISO 8601. */
+  at: string;
+  kind: TimelineKind;
+  message: string;
+  stepId?: string;
+  actor?: Actor;
+  data?: Record<string, unknown>;
+}
+
+export interface IncidentState {
+  id: string;
+  runbook: { id: string; title: string; service: string; file: string; planHash: string; planVersion: number };
+  severity: Severity;
+  status: IncidentStatus;
+  alert: AlertInstance;
+  /** Deliveries of this alert attached to the incident (the first included). */
+  alertCount: number;
+  alertResolvedAt?: string;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  acknowledged?: { by: Actor; at: string };
+  steps: StepRecord[];
+  pendingApprovals: { stepId: string; requestedAt: string; expiresAt: string; approvers: string[] }[];
+  escalation: { level: number; pages: number; stopped: boolean; nextAt?: string };
+  oncall?: OnCallSnapshot;
+  timeline: TimelineEntry[];
+  /** Used single-use link nonces (refused on reuse). */
+  usedNonces: string[];
+  report?: { markdownPath: string; htmlPath: string };
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Temporal CLI (dev server, SQLite) into the Firebreak cache, once.
+# Prints the path of the binary on stdout; progress goes to stderr.
+set -euo pipefail
+CACHE="${FIREBREAK_CACHE:-$HOME/.cache/firebreak}"
+VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
+DIR="$CACHE/temporal-cli/$VERSION"
+BIN="$DIR/temporal"
+if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "firebreak: Go is not installed; the Temporal SDK will download its own dev server" >&2
+  exit 3
+fi
+mkdir -p "$DIR"
+echo "firebreak: building Temporal CLI $VERSION with go install (first run only, ~2-4 min)..." >&2
+tmp="$DIR.tmp.$$"
+mkdir -p "$tmp"
+# Later tags carry a replace directive that go install refuses, hence the pinned version.
+CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$VERSION" >&2
+mv "$tmp/temporal" "$BIN"
+rmdir "$tmp" 2>/dev/null || true
+echo "$BIN"

@@ -1,0 +1,33 @@
+/**
+ * Names and shapes of the incident workflow's messages, shared by the workflow (handlers) and
+ * its clients (intake, CLI, tests). Importing this file from client code is safe: the define*
+ * helpers only build descriptors.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AckRequest,
+  AlertSignal,
+  ApproveRequest,
+  IncidentState,
+  IncidentStatus,
+  NoteRequest,
+  RejectRequest,
+} from '../incident/types';
+
+/** Workflow type name registered by the worker. */
+export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+/** Task queue the worker polls unless configured otherwise. */
+export const DEFAULT_TASK_QUEUE = 'firebreak';
+
+/** Deterministic incident id: one incident per runbook and alert fingerprint (dedup by workflow id). */
+export function incidentWorkflowId(runbookId: string, fingerprint: string): string {
+  return `incident-${runbookId}-${fingerprint}`;
+}
+
+export const alertSignal = defineSignal<[AlertSignal]>('alert');
+export const approveUpdate = defineUpdate<IncidentState, [ApproveRequest]>('approve');
+export const rejectUpdate = defineUpdate<IncidentState, [RejectRequest]>('reject');
+export const ackUpdate = defineUpdate<IncidentState, [AckRequest]>('ack');
+export const noteUpdate = defineUpdate<IncidentState, [NoteRequest]>('note');
+export const stateQuery = defineQuery<IncidentState>('state');
+export const statusQuery = defineQuery<IncidentStatus>('status');
