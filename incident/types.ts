@@ -61,6 +61,12 @@ export interface NoteRequest {
   actor: Actor;
   text: string;
 }
+/** A human closes the incident (resolution `human`, or after escalation). */
+export interface CloseRequest {
+  actor: Actor;
+  outcome: 'resolved' | 'failed';
+  comment?: string;
+}
 
 export interface Person {
   id: string;
@@ -147,6 +153,7 @@ export type TimelineKind =
   | 'approval_refused'
   | 'acknowledged'
   | 'note'
+  | 'closed'
   | 'notification_sent'
   | 'notification_failed'
   | 'escalated'

@@ -8,6 +8,7 @@ import type {
   AckRequest,
   AlertSignal,
   ApproveRequest,
+  CloseRequest,
   IncidentState,
   IncidentStatus,
   NoteRequest,
@@ -29,5 +30,6 @@ export const approveUpdate = defineUpdate<IncidentState, [ApproveRequest]>('appr
 export const rejectUpdate = defineUpdate<IncidentState, [RejectRequest]>('reject');
 export const ackUpdate = defineUpdate<IncidentState, [AckRequest]>('ack');
 export const noteUpdate = defineUpdate<IncidentState, [NoteRequest]>('note');
+export const closeUpdate = defineUpdate<IncidentState, [CloseRequest]>('close');
 export const stateQuery = defineQuery<IncidentState>('state');
 export const statusQuery = defineQuery<IncidentStatus>('status');

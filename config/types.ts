@@ -1,0 +1,67 @@
+/**
+ * Engine configuration: read by the worker, the intake and the CLI from environment variables
+ * plus an optional YAML file (`FIREBREAK_CONFIG`, default `$FIREBREAK_HOME/firebreak.yaml`).
+ * Environment wins over the file. Secrets are never stored here by value: only where to read them.
+ */
+export interface InventoryHost {
+  host: string;
+  port?: number;
+  user?: string;
+}
+
+export interface FirebreakConfig {
+  /** State directory (default `./.firebreak`): dev-server SQLite, outbox, reports, idempotency. */
+  home: string;
+  runbooksDir: string;
+  /** On-call config file (people, teams, chains, approvers). */
+  oncallFile: string;
+  temporal: {
+    /** host:port; unset means the engine starts its embedded dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    apiKeyEnv?: string;
+    uiBaseUrl?: string;
+  };
+  intake: {
+    host: string;
+    port: number;
+    /** Public base URL used in links (mail, reports). */
+    publicUrl: string;
+    bodyLimitBytes: number;
+    /** API tokens → person ids (the token values come from env or a file, never from a runbook). */
+    tokens: Record<string, string>;
+    /** When set, POST /v1/alerts* require `Authorization: Bearer <token>`. */
+    alertToken?: string;
+  };
+  mail: {
+    /** smtp(s)://user:pass@host:port; unset means `.eml` files in `outboxDir`. */
+    smtpUrl?: string;
+    from: string;
+    outboxDir: string;
+  };
+  reportsDir: string;
+  /** HMAC key for one-click approval links. */
+  approvalSigningKey: string;
+  approvalLinkTtlMs: number;
+  ssh: {
+    knownHostsFile: string;
+    /** Default private key file; per-host keys come from inventory or secrets. */
+    privateKeyFile?: string;
+    /** Name of a secret holding a private key (PEM), used instead of a key file. */
+    privateKeySecret?: string;
+    passphraseSecret?: string;
+    useAgent: boolean;
+    /** Trust-on-first-use: explicit opt-in only. */
+    acceptUnknownHosts: boolean;
+    connectTimeoutMs: number;
+    keepaliveIntervalMs: number;
+    poolMaxPerHost: number;
+    poolIdleMs: number;
+  };
+  /** Inventory host groups for targets' `group:`. */
+  inventory: Record<string, InventoryHost[]>;
+  /** Secret name → source; values resolved by activities only. */
+  secrets: Record<string, { env?: string; file?: string }>;
+}
