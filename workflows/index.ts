@@ -1,0 +1,2 @@
+/** Workflow entry point bundled by the worker: every workflow type the task queue serves. */
+export { incidentWorkflow } from './incident';

@@ -1,0 +1,18 @@
+/**
+ * The workflow's one seam to the runbook language: CEL conditions and templates (expressions/) and
+ * severity mapping (plan/match.ts). Both are pure and sandbox-safe; keeping the imports here means
+ * the interpreter names a single module for everything it evaluates.
+ */
+import type { AlertInstance } from '../alerts/types';
+import { evaluateCondition, evaluateSuccess, renderTemplate } from '../expressions';
+import type { HostResult } from '../expressions';
+import { effectiveSeverity as severityFor } from '../plan/match';
+import type { Plan, Severity } from '../plan/types';
+
+export { evaluateCondition, evaluateSuccess, renderTemplate };
+export type HostView = HostResult;
+
+/** The incident's severity: the trigger's severity label mapped, else the runbook's own. */
+export function effectiveSeverity(plan: Plan, alert: AlertInstance): Severity {
+  return severityFor(plan, alert.labels);
+}
