@@ -13,8 +13,18 @@ export const httpCheck: ActionDefinition = {
     additionalProperties: false,
     required: ['url'],
     properties: {
-      url: { type: 'string', minLength: 1, description: 'URL to fetch from the target (e.g. http://127.0.0.1:8082/health).' },
-      expect_status: { type: 'integer', minimum: 100, maximum: 599, default: 200, description: 'Expected HTTP status.' },
+      url: {
+        type: 'string',
+        minLength: 1,
+        description: 'URL to fetch from the target (e.g. http://127.0.0.1:8082/health).',
+      },
+      expect_status: {
+        type: 'integer',
+        minimum: 100,
+        maximum: 599,
+        default: 200,
+        description: 'Expected HTTP status.',
+      },
       contains: { type: 'string', description: 'Text the response body must contain.' },
       timeout: { type: 'string', pattern: DURATION_PATTERN, default: '5s', description: 'Request timeout.' },
     },
@@ -26,15 +36,28 @@ export const httpCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ url: String(p.url), needle: contains }),
-        raw(`body=$(curl -sS --max-time ${seconds} -w '\\n%{http_code}' -- "$url") || { echo "status=0"; exit 1; }\n`),
-        raw('status=${body##*\n}\nprintf \'%s\\n\' "${body%\n*}" | head -c 4096\necho\n'),
-        raw(contains !== undefined ? 'if printf \'%s\' "$body" | grep -qF -- "$needle"; then echo contains=true; else echo contains=false; fi\n' : ''),
+        raw('tmp=$(mktemp) || exit 1\ntrap \'rm -f "$tmp"\' EXIT\n'),
+        raw(`status=$(curl -sS --max-time ${seconds} -o "$tmp" -w '%{http_code}' -- "$url") || status=0\n`),
+        raw('head -c 4096 "$tmp"; echo\n'),
+        raw(
+          contains !== undefined
+            ? 'if grep -qF -- "$needle" "$tmp"; then echo contains=true; else echo contains=false; fi\n'
+            : '',
+        ),
         raw('echo "status=$status"'),
       ),
       extract: [
         { name: 'status', from: 'stdout', regex: 'status=(\\d+)\\s*$', type: 'number', default: 0 },
         ...(contains !== undefined
-          ? [{ name: 'contains', from: 'stdout' as const, regex: 'contains=(true|false)', type: 'boolean' as const, default: false }]
+          ? [
+              {
+                name: 'contains',
+                from: 'stdout' as const,
+                regex: 'contains=(true|false)',
+                type: 'boolean' as const,
+                default: false,
+              },
+            ]
           : []),
       ],
       success: `exitCode == 0 && values.status == ${expect}${contains !== undefined ? ' && values.contains == true' : ''}`,
@@ -45,7 +68,8 @@ export const httpCheck: ActionDefinition = {
 
 export const portCheck: ActionDefinition = {
   name: 'port.check',
-  description: 'Is a TCP port listening on the target? Prints the listening socket (and its process when visible).',
+  description:
+    'Is a TCP port listening on the target? Prints the listening socket (and its process when visible).',
   kind: 'check',
   destructive: false,
   idempotent: true,
@@ -54,8 +78,17 @@ export const portCheck: ActionDefinition = {
     additionalProperties: false,
     required: ['port'],
     properties: {
-      port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port that should be listening.' },
-      expect: { enum: ['listening', 'closed'], default: 'listening', description: 'Whether the port should be open or free.' },
+      port: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 65535,
+        description: 'TCP port that should be listening.',
+      },
+      expect: {
+        enum: ['listening', 'closed'],
+        default: 'listening',
+        description: 'Whether the port should be open or free.',
+      },
     },
   },
   build(p) {
@@ -68,7 +101,15 @@ export const portCheck: ActionDefinition = {
         raw('[ -n "$lines" ] && printf \'%s\\n\' "$lines"\n'),
         raw(`if [ -n "$lines" ]; then echo listening=true; else echo listening=false; fi`),
       ),
-      extract: [{ name: 'listening', from: 'stdout', regex: 'listening=(true|false)', type: 'boolean', default: false }],
+      extract: [
+        {
+          name: 'listening',
+          from: 'stdout',
+          regex: 'listening=(true|false)',
+          type: 'boolean',
+          default: false,
+        },
+      ],
       success: `exitCode == 0 && values.listening == ${want}`,
     };
   },
@@ -76,7 +117,7 @@ export const portCheck: ActionDefinition = {
 
 export const processCheck: ActionDefinition = {
   name: 'process.check',
-  description: 'Count processes whose command line matches a pattern (pgrep -f).',
+  description: 'Count processes whose command line (or exact name) matches a pattern (pgrep).',
   kind: 'check',
   destructive: false,
   idempotent: true,
@@ -85,7 +126,16 @@ export const processCheck: ActionDefinition = {
     additionalProperties: false,
     required: ['pattern'],
     properties: {
-      pattern: { type: 'string', minLength: 1, description: 'Extended regex matched against full command lines.' },
+      pattern: {
+        type: 'string',
+        minLength: 1,
+        description: 'Extended regex matched against full command lines (or the exact process name).',
+      },
+      exact_name: {
+        type: 'boolean',
+        default: false,
+        description: 'Match the process name exactly (pgrep -x) instead of the command line.',
+      },
       min: { type: 'integer', minimum: 0, default: 1, description: 'Minimum number of matching processes.' },
     },
   },
@@ -93,7 +143,15 @@ export const processCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ pat: String(p.pattern) }),
-        raw('pids=$(pgrep -f -- "$pat" | grep -v "^$$\\$" | tr \'\\n\' \' \')\n'),
+        // The pattern is on this very shell's command line (and its ancestors'): skip them.
+        raw('self=$$; skip=" $self "; p=$self; i=0\n'),
+        raw(
+          'while [ "$p" -gt 1 ] && [ $i -lt 32 ]; do p=$(ps -o ppid= -p "$p" | tr -d \' \'); [ -n "$p" ] || break; skip="$skip$p "; i=$((i+1)); done\n',
+        ),
+        raw(`pids=''\nfor pid in $(pgrep ${p.exact_name === true ? '-x' : '-f'} -- "$pat"); do\n`),
+        raw('  case "$skip" in *" $pid "*) continue;; esac\n'),
+        raw('  [ "$(ps -o ppid= -p "$pid" | tr -d \' \')" = "$self" ] && continue\n'),
+        raw('  pids="$pids$pid "\ndone\n'),
         raw('echo "pids=$pids"\necho "count=$(printf \'%s\' "$pids" | wc -w)"'),
       ),
       extract: [{ name: 'count', from: 'stdout', regex: 'count=\\s*(\\d+)', type: 'number', default: 0 }],
@@ -112,15 +170,28 @@ export const diskCheck: ActionDefinition = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      path: { type: 'string', minLength: 1, default: '/', description: 'Any path on the filesystem to inspect.' },
-      max_used_percent: { type: 'integer', minimum: 1, maximum: 100, default: 90, description: 'Highest acceptable use%.' },
+      path: {
+        type: 'string',
+        minLength: 1,
+        default: '/',
+        description: 'Any path on the filesystem to inspect.',
+      },
+      max_used_percent: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 100,
+        default: 90,
+        description: 'Highest acceptable use%.',
+      },
     },
   },
   build(p) {
     return {
       command: command(
         ...assign({ path: String(p.path ?? '/') }),
-        raw('df -P -- "$path" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\''),
+        raw(
+          'df -P -- "$path" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\'',
+        ),
       ),
       extract: [
         { name: 'used_percent', from: 'stdout', regex: 'used_percent=(\\d+)', type: 'number', default: null },
@@ -141,7 +212,9 @@ export const waitAction: ActionDefinition = {
     type: 'object',
     additionalProperties: false,
     required: ['duration'],
-    properties: { duration: { type: 'string', pattern: DURATION_PATTERN, description: 'How long to wait, e.g. 30s.' } },
+    properties: {
+      duration: { type: 'string', pattern: DURATION_PATTERN, description: 'How long to wait, e.g. 30s.' },
+    },
   },
   build() {
     throw new Error('wait compiles to a WaitStep, not a command');

@@ -14,9 +14,21 @@ export const deployRollback: ActionDefinition = {
     additionalProperties: false,
     required: ['releases_dir', 'current_link', 'version'],
     properties: {
-      releases_dir: { type: 'string', minLength: 1, description: 'Directory holding one sub-directory per release.' },
-      current_link: { type: 'string', minLength: 1, description: 'The symlink the service runs from (e.g. /opt/qte/current).' },
-      version: { type: 'string', minLength: 1, description: 'Release to roll back to (a directory name under releases_dir).' },
+      releases_dir: {
+        type: 'string',
+        minLength: 1,
+        description: 'Directory holding one sub-directory per release.',
+      },
+      current_link: {
+        type: 'string',
+        minLength: 1,
+        description: 'The symlink the service runs from (e.g. /opt/qte/current).',
+      },
+      version: {
+        type: 'string',
+        minLength: 1,
+        description: 'Release to roll back to (a directory name under releases_dir).',
+      },
     },
   },
   build(p) {
@@ -29,7 +41,9 @@ export const deployRollback: ActionDefinition = {
         raw('cur=$(readlink -- "$link" || true)\n'),
         raw('if [ "$cur" = "$target" ]; then echo noop; echo "version=$ver"; exit 0; fi\n'),
         // A new link renamed over the old one: readers see the old or the new release, never none.
-        raw('ln -sfn -- "$target" "$link.firebreak.$$" && mv -Tf -- "$link.firebreak.$$" "$link" || exit 4\n'),
+        raw(
+          'ln -sfn -- "$target" "$link.firebreak.$$" && mv -Tf -- "$link.firebreak.$$" "$link" || exit 4\n',
+        ),
         raw('echo "rolled_back from=${cur##*/} to=$ver"\necho "version=$ver"'),
       ),
       extract: [

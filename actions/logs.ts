@@ -4,7 +4,8 @@ import type { ActionDefinition } from './types';
 
 export const logsCleanup: ActionDefinition = {
   name: 'logs.cleanup',
-  description: 'Delete files under a directory older than N days that match a name pattern; prints files and freed bytes.',
+  description:
+    'Delete files under a directory older than N days that match a name pattern; prints files and freed bytes.',
   kind: 'remediation',
   destructive: true,
   idempotent: true,
@@ -13,9 +14,23 @@ export const logsCleanup: ActionDefinition = {
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Log directory (searched recursively, one filesystem).' },
-      older_than_days: { type: 'integer', minimum: 1, default: 7, description: 'Only files last modified more than this many days ago.' },
-      pattern: { type: 'string', minLength: 1, default: '*.log*', description: 'File name glob (find -name).' },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description: 'Log directory (searched recursively, one filesystem).',
+      },
+      older_than_days: {
+        type: 'integer',
+        minimum: 1,
+        default: 7,
+        description: 'Only files last modified more than this many days ago.',
+      },
+      pattern: {
+        type: 'string',
+        minLength: 1,
+        default: '*.log*',
+        description: 'File name glob (find -name).',
+      },
     },
   },
   build(p) {

@@ -32,7 +32,8 @@ function interval(text: string): string {
 
 export const postgresTerminateLongQueries: ActionDefinition = {
   name: 'postgres.terminate_long_queries',
-  description: 'Terminate client backends whose query has run longer than a threshold (and optionally idle ones).',
+  description:
+    'Terminate client backends whose query has run longer than a threshold (and optionally idle ones).',
   kind: 'remediation',
   destructive: true,
   idempotent: true,
@@ -40,18 +41,30 @@ export const postgresTerminateLongQueries: ActionDefinition = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      older_than: { type: 'string', pattern: DURATION_PATTERN, default: '10m', description: 'Minimum query run time, e.g. 10m.' },
+      older_than: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        default: '10m',
+        description: 'Minimum query run time, e.g. 10m.',
+      },
       database: { type: 'string', description: 'Only backends of this database (default: all databases).' },
       idle_in_transaction: {
         type: 'boolean',
         default: false,
         description: 'Also terminate sessions idle in a transaction longer than older_than.',
       },
-      idle_older_than: { type: 'string', pattern: DURATION_PATTERN, description: 'Also terminate idle sessions older than this (seed 004: 1h).' },
+      idle_older_than: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        description: 'Also terminate idle sessions older than this (seed 004: 1h).',
+      },
       host: { type: 'string', description: 'psql host or socket directory (default: local socket).' },
       port: { type: ['integer', 'string'], description: 'psql port.' },
       user: { type: 'string', description: 'psql user (needs pg_signal_backend or superuser).' },
-      connect_db: { type: 'string', description: 'Database to connect to (default: database, else postgres).' },
+      connect_db: {
+        type: 'string',
+        description: 'Database to connect to (default: database, else postgres).',
+      },
       password_secret: { type: 'string', description: 'Secret holding the password, passed as PGPASSWORD.' },
     },
   },
@@ -68,7 +81,8 @@ export const postgresTerminateLongQueries: ActionDefinition = {
           idle_older_than: p.idle_older_than !== undefined ? interval(String(p.idle_older_than)) : '',
           database: (p.database as string | undefined) ?? '',
           idle_in_transaction: p.idle_in_transaction === true ? 'true' : 'false',
-          connect_db: (p.connect_db as string | undefined) ?? (p.database as string | undefined) ?? 'postgres',
+          connect_db:
+            (p.connect_db as string | undefined) ?? (p.database as string | undefined) ?? 'postgres',
           host: p.host as string | undefined,
           port: p.port as string | number | undefined,
           user: p.user as string | undefined,
@@ -82,7 +96,9 @@ export const postgresTerminateLongQueries: ActionDefinition = {
         raw('[ -n "$out" ] && printf \'%s\\n\' "$out"\n'),
         raw('printf \'terminated=%s\\n\' "$(printf \'%s\' "$out" | grep -c .)"'),
       ),
-      extract: [{ name: 'terminated', from: 'stdout', regex: 'terminated=(\\d+)\\s*$', type: 'number', default: 0 }],
+      extract: [
+        { name: 'terminated', from: 'stdout', regex: 'terminated=(\\d+)\\s*$', type: 'number', default: 0 },
+      ],
       secrets: secret ? [secret] : [],
     };
   },

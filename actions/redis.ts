@@ -4,7 +4,8 @@ import type { ActionDefinition } from './types';
 
 export const redisFlush: ActionDefinition = {
   name: 'redis.flush',
-  description: 'Flush one Redis database, or only the keys matching a pattern (SCAN + UNLINK); prints used_memory before and after.',
+  description:
+    'Flush one Redis database, or only the keys matching a pattern (SCAN + UNLINK); prints used_memory before and after.',
   kind: 'remediation',
   destructive: true,
   idempotent: true,
@@ -13,10 +14,17 @@ export const redisFlush: ActionDefinition = {
     additionalProperties: false,
     properties: {
       db: { type: 'integer', minimum: 0, default: 0, description: 'Database number (redis-cli -n).' },
-      pattern: { type: 'string', minLength: 1, description: 'Only delete keys matching this glob (default: the whole database).' },
+      pattern: {
+        type: 'string',
+        minLength: 1,
+        description: 'Only delete keys matching this glob (default: the whole database).',
+      },
       host: { type: 'string', default: '127.0.0.1', description: 'Redis host as seen from the target.' },
       port: { type: ['integer', 'string'], default: 6379, description: 'Redis port.' },
-      password_secret: { type: 'string', description: 'Secret holding the password, passed as REDISCLI_AUTH (never in argv).' },
+      password_secret: {
+        type: 'string',
+        description: 'Secret holding the password, passed as REDISCLI_AUTH (never in argv).',
+      },
     },
   },
   build(p) {
@@ -25,7 +33,12 @@ export const redisFlush: ActionDefinition = {
     const mem = `"$(rc info memory | tr -d '\\r' | sed -n 's/^used_memory:\\([0-9]*\\)$/\\1/p')"`;
     return {
       command: command(
-        ...assign({ host: String(p.host ?? '127.0.0.1'), port: String(p.port ?? 6379), db: String(p.db ?? 0), pattern }),
+        ...assign({
+          host: String(p.host ?? '127.0.0.1'),
+          port: String(p.port ?? 6379),
+          db: String(p.db ?? 0),
+          pattern,
+        }),
         ...(secret ? [raw('REDISCLI_AUTH='), secretRef(secret), raw('\nexport REDISCLI_AUTH\n')] : []),
         raw('rc() { redis-cli --no-raw -h "$host" -p "$port" -n "$db" "$@"; }\n'),
         raw('rc ping | grep -q PONG || { echo "redis not answering at $host:$port" >&2; exit 3; }\n'),
@@ -42,8 +55,20 @@ export const redisFlush: ActionDefinition = {
         raw(`echo "used_memory_after=${mem}"`),
       ),
       extract: [
-        { name: 'used_memory_before', from: 'stdout', regex: 'used_memory_before=(\\d+)', type: 'number', default: null },
-        { name: 'used_memory_after', from: 'stdout', regex: 'used_memory_after=(\\d+)', type: 'number', default: null },
+        {
+          name: 'used_memory_before',
+          from: 'stdout',
+          regex: 'used_memory_before=(\\d+)',
+          type: 'number',
+          default: null,
+        },
+        {
+          name: 'used_memory_after',
+          from: 'stdout',
+          regex: 'used_memory_after=(\\d+)',
+          type: 'number',
+          default: null,
+        },
         { name: 'deleted', from: 'stdout', regex: 'deleted=(\\d+)', type: 'number', default: null },
       ],
       secrets: secret ? [secret] : [],

@@ -17,7 +17,11 @@ export const serviceRestart: ActionDefinition = {
     additionalProperties: false,
     required: ['service'],
     properties: {
-      service: { type: 'string', minLength: 1, description: 'Unit, compose service or supervisor program name.' },
+      service: {
+        type: 'string',
+        minLength: 1,
+        description: 'Unit, compose service or supervisor program name.',
+      },
       manager: {
         enum: ['systemd', 'compose', 'supervisor', 'custom'],
         default: 'systemd',
@@ -25,7 +29,10 @@ export const serviceRestart: ActionDefinition = {
       },
       project_dir: { type: 'string', description: 'compose: directory holding the compose project.' },
       compose_file: { type: 'string', description: 'compose: compose file (default: the project default).' },
-      config: { type: 'string', description: 'supervisor: supervisord config file passed to supervisorctl -c.' },
+      config: {
+        type: 'string',
+        description: 'supervisor: supervisord config file passed to supervisorctl -c.',
+      },
       command: { type: 'string', description: 'custom: the restart command (runbook author shell text).' },
     },
   },
@@ -34,14 +41,20 @@ export const serviceRestart: ActionDefinition = {
     const manager = String(p.manager ?? 'systemd');
     switch (manager) {
       case 'compose': {
-        const head = assign({ svc, dir: p.project_dir as string | undefined, file: p.compose_file as string | undefined });
+        const head = assign({
+          svc,
+          dir: p.project_dir as string | undefined,
+          file: p.compose_file as string | undefined,
+        });
         const opts = `${p.project_dir !== undefined ? ' --project-directory "$dir"' : ''}${p.compose_file !== undefined ? ' -f "$file"' : ''}`;
         return {
           command: command(
             ...head,
             raw(NAME_GUARD),
             raw(`docker compose${opts} restart "$svc"\n`),
-            raw(`docker compose${opts} ps --status running --services | grep -qxF -- "$svc" && echo "running=$svc"`),
+            raw(
+              `docker compose${opts} ps --status running --services | grep -qxF -- "$svc" && echo "running=$svc"`,
+            ),
           ),
           extract: [],
         };

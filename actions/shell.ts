@@ -67,7 +67,9 @@ export function durationMs(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
   if (!m) throw new Error(`invalid duration "${text}" (expected e.g. 30s, 10m, 1h)`);
   const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return n * unit;
 }
 

@@ -75,7 +75,10 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
     const script = buildWrapper(spec);
     const stdin = buildStdin(input.secrets, values);
     const executor = executorFor(input.target.transport);
-    const endpoints = input.target.transport === 'local' ? [LOCAL_ENDPOINT] : resolveEndpoints(input.target, deps.config.inventory);
+    const endpoints =
+      input.target.transport === 'local'
+        ? [LOCAL_ENDPOINT]
+        : resolveEndpoints(input.target, deps.config.inventory);
     if (endpoints.length === 0) throw invalidHost(input.target.name, 'the target resolved to no hosts');
 
     const ctx = activityContext();

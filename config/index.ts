@@ -95,7 +95,8 @@ function readConfigFile(path: string, explicit: boolean): ConfigOverrides {
     throw new ConfigError('FIREBREAK_CONFIG', `${path} is not valid YAML: ${(e as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (!isRecord(doc)) throw new ConfigError('FIREBREAK_CONFIG', `${path} must hold a mapping at the top level`);
+  if (!isRecord(doc))
+    throw new ConfigError('FIREBREAK_CONFIG', `${path} must hold a mapping at the top level`);
   return doc as ConfigOverrides;
 }
 
@@ -108,7 +109,10 @@ function checkInventory(inv: unknown): Record<string, InventoryHost[]> {
     out[group] = hosts.map((h, i) => {
       if (typeof h === 'string') return { host: h };
       if (isRecord(h) && typeof h.host === 'string') return h as unknown as InventoryHost;
-      throw new ConfigError(`inventory.${group}[${i}]`, `expected a host name or {host, port?, user?}, got ${JSON.stringify(h)}`);
+      throw new ConfigError(
+        `inventory.${group}[${i}]`,
+        `expected a host name or {host, port?, user?}, got ${JSON.stringify(h)}`,
+      );
     });
   }
   return out;
@@ -119,7 +123,10 @@ function checkSecrets(s: unknown): Record<string, { env?: string; file?: string 
   if (!isRecord(s)) throw new ConfigError('secrets', 'must be a mapping of secret name → {env|file}');
   for (const [name, src] of Object.entries(s)) {
     if (!isRecord(src) || (typeof src.env !== 'string' && typeof src.file !== 'string')) {
-      throw new ConfigError(`secrets.${name}`, `expected {env: VAR} or {file: path}, got ${JSON.stringify(src)}`);
+      throw new ConfigError(
+        `secrets.${name}`,
+        `expected {env: VAR} or {file: path}, got ${JSON.stringify(src)}`,
+      );
     }
   }
   return s as Record<string, { env?: string; file?: string }>;
@@ -132,7 +139,8 @@ function checkSecrets(s: unknown): Record<string, { env?: string; file?: string 
 function approvalKey(env: Env, home: string, fromFile: string | undefined): string {
   const explicit = str(env, 'FIREBREAK_APPROVAL_KEY') ?? fromFile;
   if (explicit !== undefined) {
-    if (explicit.length < 16) throw new ConfigError('FIREBREAK_APPROVAL_KEY', 'must be at least 16 characters');
+    if (explicit.length < 16)
+      throw new ConfigError('FIREBREAK_APPROVAL_KEY', 'must be at least 16 characters');
     return explicit;
   }
   const file = join(home, 'approval.key');
@@ -155,7 +163,10 @@ function tokens(env: Env): Record<string, string> | undefined {
   for (const pair of raw.split(',')) {
     const eq = pair.indexOf('=');
     if (eq <= 0 || eq === pair.length - 1) {
-      throw new ConfigError('FIREBREAK_API_TOKENS', `expected token=person pairs, got "${pair.slice(0, 4)}…"`);
+      throw new ConfigError(
+        'FIREBREAK_API_TOKENS',
+        `expected token=person pairs, got "${pair.slice(0, 4)}…"`,
+      );
     }
     out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
@@ -171,7 +182,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const cwd = process.cwd();
   const home = abs(cwd, overrides.home ?? str(env, 'FIREBREAK_HOME') ?? '.firebreak');
   const explicitFile = str(env, 'FIREBREAK_CONFIG');
-  const file = readConfigFile(abs(cwd, explicitFile ?? join(home, 'firebreak.yaml')), explicitFile !== undefined);
+  const file = readConfigFile(
+    abs(cwd, explicitFile ?? join(home, 'firebreak.yaml')),
+    explicitFile !== undefined,
+  );
   const ft = file.temporal ?? {};
   const fi = file.intake ?? {};
   const fm = file.mail ?? {};
@@ -186,25 +200,44 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     fi.publicUrl ??
     `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  const defaultOncall = existsSync(join(root, 'oncall.yaml')) ? join(root, 'oncall.yaml') : join(homedir(), 'oncall.yaml');
+  const defaultOncall = existsSync(join(root, 'oncall.yaml'))
+    ? join(root, 'oncall.yaml')
+    : join(homedir(), 'oncall.yaml');
   const tlsCert = str(env, 'TEMPORAL_TLS_CERT');
   const tlsKey = str(env, 'TEMPORAL_TLS_KEY');
   const tlsCa = str(env, 'TEMPORAL_TLS_CA');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    throw new ConfigError(tlsCert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', 'client TLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
+    throw new ConfigError(
+      tlsCert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT',
+      'client TLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+    );
   }
-  for (const [k, p] of [['TEMPORAL_TLS_CERT', tlsCert], ['TEMPORAL_TLS_KEY', tlsKey], ['TEMPORAL_TLS_CA', tlsCa]] as const) {
+  for (const [k, p] of [
+    ['TEMPORAL_TLS_CERT', tlsCert],
+    ['TEMPORAL_TLS_KEY', tlsKey],
+    ['TEMPORAL_TLS_CA', tlsCa],
+  ] as const) {
     if (p !== undefined && !existsSync(p)) throw new ConfigError(k, `file not found: ${p}`);
   }
   const tls =
     o.temporal?.tls ??
     (tlsCert || tlsCa
-      ? { certPath: tlsCert, keyPath: tlsKey, caPath: tlsCa, serverName: str(env, 'TEMPORAL_TLS_SERVER_NAME') }
+      ? {
+          certPath: tlsCert,
+          keyPath: tlsKey,
+          caPath: tlsCa,
+          serverName: str(env, 'TEMPORAL_TLS_SERVER_NAME'),
+        }
       : ft.tls);
   // Only the NAME of the variable holding the API key is kept, so the key never lands in logs/dumps.
-  const apiKeyEnv = o.temporal?.apiKeyEnv ?? (str(env, 'TEMPORAL_API_KEY') !== undefined ? 'TEMPORAL_API_KEY' : ft.apiKeyEnv);
+  const apiKeyEnv =
+    o.temporal?.apiKeyEnv ?? (str(env, 'TEMPORAL_API_KEY') !== undefined ? 'TEMPORAL_API_KEY' : ft.apiKeyEnv);
 
-  const knownHosts = o.ssh?.knownHostsFile ?? str(env, 'FIREBREAK_KNOWN_HOSTS') ?? fs.knownHostsFile ?? join(home, 'known_hosts');
+  const knownHosts =
+    o.ssh?.knownHostsFile ??
+    str(env, 'FIREBREAK_KNOWN_HOSTS') ??
+    fs.knownHostsFile ??
+    join(home, 'known_hosts');
   const sshKey = o.ssh?.privateKeyFile ?? str(env, 'FIREBREAK_SSH_KEY') ?? fs.privateKeyFile;
   if (sshKey !== undefined && str(env, 'FIREBREAK_SSH_KEY') !== undefined && !existsSync(abs(cwd, sshKey))) {
     throw new ConfigError('FIREBREAK_SSH_KEY', `file not found: ${sshKey}`);
@@ -217,16 +250,24 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     temporal: {
       address: o.temporal?.address ?? address('TEMPORAL_ADDRESS', str(env, 'TEMPORAL_ADDRESS')) ?? ft.address,
       namespace: o.temporal?.namespace ?? str(env, 'TEMPORAL_NAMESPACE') ?? ft.namespace ?? 'default',
-      taskQueue: o.temporal?.taskQueue ?? str(env, 'FIREBREAK_TASK_QUEUE') ?? ft.taskQueue ?? DEFAULT_TASK_QUEUE,
+      taskQueue:
+        o.temporal?.taskQueue ?? str(env, 'FIREBREAK_TASK_QUEUE') ?? ft.taskQueue ?? DEFAULT_TASK_QUEUE,
       ...(tls ? { tls } : {}),
       ...(apiKeyEnv ? { apiKeyEnv } : {}),
-      uiBaseUrl: o.temporal?.uiBaseUrl ?? url('TEMPORAL_UI_URL', str(env, 'TEMPORAL_UI_URL'), ['http:', 'https:']) ?? ft.uiBaseUrl,
+      uiBaseUrl:
+        o.temporal?.uiBaseUrl ??
+        url('TEMPORAL_UI_URL', str(env, 'TEMPORAL_UI_URL'), ['http:', 'https:']) ??
+        ft.uiBaseUrl,
     },
     intake: {
       host,
       port,
       publicUrl: publicUrl.replace(/\/+$/, ''),
-      bodyLimitBytes: o.intake?.bodyLimitBytes ?? int(env, 'FIREBREAK_BODY_LIMIT', 1024, 64 << 20) ?? fi.bodyLimitBytes ?? 1 << 20,
+      bodyLimitBytes:
+        o.intake?.bodyLimitBytes ??
+        int(env, 'FIREBREAK_BODY_LIMIT', 1024, 64 << 20) ??
+        fi.bodyLimitBytes ??
+        1 << 20,
       tokens: { ...(fi.tokens ?? {}), ...(tokens(env) ?? {}), ...(o.intake?.tokens ?? {}) },
       alertToken: o.intake?.alertToken ?? str(env, 'FIREBREAK_ALERT_TOKEN') ?? fi.alertToken,
     },
@@ -237,17 +278,32 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     },
     reportsDir: abs(home, o.reportsDir ?? str(env, 'FIREBREAK_REPORTS') ?? file.reportsDir ?? 'reports'),
     approvalSigningKey: o.approvalSigningKey ?? approvalKey(env, home, file.approvalSigningKey),
-    approvalLinkTtlMs: o.approvalLinkTtlMs ?? int(env, 'FIREBREAK_APPROVAL_TTL_MS', 1000, 30 * 86_400_000) ?? file.approvalLinkTtlMs ?? 86_400_000,
+    approvalLinkTtlMs:
+      o.approvalLinkTtlMs ??
+      int(env, 'FIREBREAK_APPROVAL_TTL_MS', 1000, 30 * 86_400_000) ??
+      file.approvalLinkTtlMs ??
+      86_400_000,
     ssh: {
       knownHostsFile: abs(cwd, knownHosts),
       ...(sshKey !== undefined ? { privateKeyFile: abs(cwd, sshKey) } : {}),
-      privateKeySecret: o.ssh?.privateKeySecret ?? str(env, 'FIREBREAK_SSH_KEY_SECRET') ?? fs.privateKeySecret,
-      passphraseSecret: o.ssh?.passphraseSecret ?? str(env, 'FIREBREAK_SSH_PASSPHRASE_SECRET') ?? fs.passphraseSecret,
+      privateKeySecret:
+        o.ssh?.privateKeySecret ?? str(env, 'FIREBREAK_SSH_KEY_SECRET') ?? fs.privateKeySecret,
+      passphraseSecret:
+        o.ssh?.passphraseSecret ?? str(env, 'FIREBREAK_SSH_PASSPHRASE_SECRET') ?? fs.passphraseSecret,
       useAgent: o.ssh?.useAgent ?? bool(env, 'FIREBREAK_SSH_AGENT') ?? fs.useAgent ?? false,
-      acceptUnknownHosts: o.ssh?.acceptUnknownHosts ?? bool(env, 'FIREBREAK_SSH_ACCEPT_UNKNOWN') ?? fs.acceptUnknownHosts ?? false,
-      connectTimeoutMs: o.ssh?.connectTimeoutMs ?? int(env, 'FIREBREAK_SSH_CONNECT_TIMEOUT_MS', 100, 600_000) ?? fs.connectTimeoutMs ?? 10_000,
+      acceptUnknownHosts:
+        o.ssh?.acceptUnknownHosts ??
+        bool(env, 'FIREBREAK_SSH_ACCEPT_UNKNOWN') ??
+        fs.acceptUnknownHosts ??
+        false,
+      connectTimeoutMs:
+        o.ssh?.connectTimeoutMs ??
+        int(env, 'FIREBREAK_SSH_CONNECT_TIMEOUT_MS', 100, 600_000) ??
+        fs.connectTimeoutMs ??
+        10_000,
       keepaliveIntervalMs: o.ssh?.keepaliveIntervalMs ?? fs.keepaliveIntervalMs ?? 15_000,
-      poolMaxPerHost: o.ssh?.poolMaxPerHost ?? int(env, 'FIREBREAK_SSH_POOL_MAX', 1, 64) ?? fs.poolMaxPerHost ?? 4,
+      poolMaxPerHost:
+        o.ssh?.poolMaxPerHost ?? int(env, 'FIREBREAK_SSH_POOL_MAX', 1, 64) ?? fs.poolMaxPerHost ?? 4,
       poolIdleMs: o.ssh?.poolIdleMs ?? fs.poolIdleMs ?? 60_000,
     },
     inventory: checkInventory(o.inventory ?? file.inventory),

@@ -216,6 +216,11 @@ function isAst(value: unknown): value is AstLike {
  * Returns [] for an expression that does not parse (the validator reports that separately).
  */
 export function referencedSteps(expr: string): string[] {
+  return referencedKeys(expr, 'steps');
+}
+
+/** Keys an expression reads directly under a root name (`vars.x` → `x`), in order of first use. */
+export function referencedKeys(expr: string, root: string): string[] {
   let parsed: Parsed;
   try {
     parsed = parseCached(expr, CONDITION_ROOTS);
@@ -241,7 +246,7 @@ export function referencedSteps(expr: string): string[] {
       Array.isArray(node.args)
     ) {
       const [base, key] = node.args as unknown[];
-      if (isAst(base) && base.op === 'id' && base.args === 'steps') {
+      if (isAst(base) && base.op === 'id' && base.args === root) {
         if (typeof key === 'string') add(key);
         else if (isAst(key) && key.op === 'value' && typeof key.args === 'string') add(key.args);
       }

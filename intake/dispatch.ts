@@ -29,7 +29,7 @@ export interface DispatcherOptions {
   /** Max ids remembered as running (oldest forgotten first). */
   knownMax?: number;
   /** Observes a start (receipt → workflow started, ms). */
-  onStarted?: (latencyMs: number) => void;
+  onStarted?: (incidentId: string, latencyMs: number) => void;
 }
 
 const MAX_START_ATTEMPTS = 3;
@@ -101,7 +101,7 @@ export class Dispatcher {
       try {
         await start;
         this.remember(id);
-        this.opts.onStarted?.(Date.now() - receivedMs);
+        this.opts.onStarted?.(id, Date.now() - receivedMs);
         return { id, runbook, deduplicated: false, action: 'started' };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

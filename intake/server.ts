@@ -53,6 +53,8 @@ export interface IntakeDeps {
   tokens?: Record<string, string>;
   metrics?: IntakeMetrics;
   logger?: boolean;
+  /** Observes every incident started: receipt → workflow started (ms). For benchmarks and the engine. */
+  onIncidentStarted?: (incidentId: string, latencyMs: number) => void;
 }
 
 /** One row of GET /v1/incidents. */
@@ -145,12 +147,17 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
       incidentBaseUrl: `${publicUrl}/v1/incidents`,
       ...(config.temporal.uiBaseUrl ? { temporalUiBaseUrl: config.temporal.uiBaseUrl } : {}),
     },
-    onStarted: (ms) => metrics.startLatency.observe(ms / 1000),
+    onStarted: (id, ms) => {
+      metrics.startLatency.observe(ms / 1000);
+      deps.onIncidentStarted?.(id, ms);
+    },
   });
 
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: config.intake.bodyLimitBytes,
+    // Signed approval tokens travel as a path parameter.
+    maxParamLength: 4096,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 

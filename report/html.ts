@@ -22,7 +22,7 @@ table{border-collapse:collapse;width:100%;margin:6px 0 12px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}
 table.kv th{width:170px}
-td.at,td.n{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+#timeline-table td:nth-child(-n+3),td.at,td.n{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 code{background:#f6f8fa;padding:1px 4px;border-radius:3px;word-break:break-all}
 pre{background:#f6f8fa;border:1px solid #d0d7de;padding:8px;overflow:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0 8px}
@@ -58,7 +58,9 @@ function kvTable(id: string, rows: [string, string][]): string {
 
 function table(id: string, header: string[], rows: string[][], rowAttrs?: string[]): string {
   const head = `<tr>${header.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr>`;
-  const body = rows.map((r, i) => `<tr${rowAttrs?.[i] ?? ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map((r, i) => `<tr${rowAttrs?.[i] ?? ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<table id="${id}" border="1" cellpadding="4" cellspacing="0">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
@@ -132,10 +134,21 @@ export function htmlFromModel(r: ReportModel): string {
       ['Ended', dash(r.endedAt)],
       ['Duration', dash(r.duration)],
       ['Acknowledged', dash(r.acknowledged)],
-      ['MTTA', r.mtta ? `${esc(r.mtta.value)} <span class="muted">(${esc(r.mtta.basis)})</span>` : '— (no human acknowledgement or decision)'],
+      [
+        'MTTA',
+        r.mtta
+          ? `${esc(r.mtta.value)} <span class="muted">(${esc(r.mtta.basis)})</span>`
+          : '— (no human acknowledgement or decision)',
+      ],
       ['MTTR', r.mttr ? esc(r.mttr) : '— (not resolved)'],
-      ['Alert deliveries', `${r.alertCount}${r.alertResolvedAt ? `, resolved at ${esc(r.alertResolvedAt)}` : ''}`],
-      ['Steps', `${r.automatedCount} automated, ${r.humanCount} with a human decision, ${r.failed.length} failed`],
+      [
+        'Alert deliveries',
+        `${r.alertCount}${r.alertResolvedAt ? `, resolved at ${esc(r.alertResolvedAt)}` : ''}`,
+      ],
+      [
+        'Steps',
+        `${r.automatedCount} automated, ${r.humanCount} with a human decision, ${r.failed.length} failed`,
+      ],
     ]),
     '</section>',
   );
@@ -154,18 +167,28 @@ export function htmlFromModel(r: ReportModel): string {
     kvTable('alert-table', alertRows),
     '<h3>Labels</h3>',
     r.alert.labels.length
-      ? table('labels-table', ['Label', 'Value'], r.alert.labels.map(([k, v]) => [code(k), esc(v)]))
+      ? table(
+          'labels-table',
+          ['Label', 'Value'],
+          r.alert.labels.map(([k, v]) => [code(k), esc(v)]),
+        )
       : '<p>None.</p>',
   );
   if (r.alert.annotations.length) {
     sections.push(
       '<h3>Annotations</h3>',
-      table('annotations-table', ['Annotation', 'Value'], r.alert.annotations.map(([k, v]) => [code(k), esc(v)])),
+      table(
+        'annotations-table',
+        ['Annotation', 'Value'],
+        r.alert.annotations.map(([k, v]) => [code(k), esc(v)]),
+      ),
     );
   }
   sections.push(
     '<h3>Links</h3>',
-    r.links.length ? `<ul id="links">${r.links.map((l) => `<li>${link(l.label, l.url)}</li>`).join('')}</ul>` : '<p>None.</p>',
+    r.links.length
+      ? `<ul id="links">${r.links.map((l) => `<li>${link(l.label, l.url)}</li>`).join('')}</ul>`
+      : '<p>None.</p>',
   );
   if (r.alertDeliveries.length) {
     sections.push(
@@ -188,7 +211,9 @@ export function htmlFromModel(r: ReportModel): string {
         esc(t.actor),
         code(t.step),
         esc(t.message) +
-          (t.details.length ? `<ul class="details">${t.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : ''),
+          (t.details.length
+            ? `<ul class="details">${t.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`
+            : ''),
       ]),
       r.timeline.map((t) => ` data-kind="${esc(t.kind)}"`),
     ),
@@ -227,7 +252,9 @@ export function htmlFromModel(r: ReportModel): string {
             esc(n.kind),
             esc(n.to),
             esc(n.email),
-            n.ok ? '<span class="badge ok">delivered</span>' : `<span class="badge bad">failed</span>${n.error ? ` ${esc(n.error)}` : ''}`,
+            n.ok
+              ? '<span class="badge ok">delivered</span>'
+              : `<span class="badge bad">failed</span>${n.error ? ` ${esc(n.error)}` : ''}`,
           ]),
         )
       : '<p>None recorded.</p>',
@@ -240,7 +267,13 @@ export function htmlFromModel(r: ReportModel): string {
       ? table(
           'escalations-table',
           ['Time (UTC)', 'Level', 'Name', 'Paged', 'Message'],
-          r.escalations.map((e) => [esc(e.at), esc(e.level), esc(e.levelName), esc(e.people), esc(e.message)]),
+          r.escalations.map((e) => [
+            esc(e.at),
+            esc(e.level),
+            esc(e.levelName),
+            esc(e.people),
+            esc(e.message),
+          ]),
         )
       : '<p>None.</p>',
     '</section>',
@@ -256,7 +289,9 @@ export function htmlFromModel(r: ReportModel): string {
 
   sections.push(
     '<section id="follow-ups"><h2>Follow-up items</h2>',
-    r.followUps.length ? `<ul id="follow-up-list">${r.followUps.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '<p>None.</p>',
+    r.followUps.length
+      ? `<ul id="follow-up-list">${r.followUps.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
+      : '<p>None.</p>',
     '</section>',
   );
 

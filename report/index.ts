@@ -36,7 +36,10 @@ export function renderHtml(state: IncidentState, opts: ReportOptions = {}): stri
 }
 
 /** Both renderings from one model. */
-export function renderReports(state: IncidentState, opts: ReportOptions = {}): { markdown: string; html: string } {
+export function renderReports(
+  state: IncidentState,
+  opts: ReportOptions = {},
+): { markdown: string; html: string } {
   const model = buildReportModel(state, opts);
   const mask = finalMask(opts);
   return { markdown: mask(markdownFromModel(model)), html: mask(htmlFromModel(model)) };

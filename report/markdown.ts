@@ -6,9 +6,7 @@ import type { HostRow, ReportModel, StepRow } from './model';
 
 /** Escapes Markdown (CommonMark + GFM tables) punctuation and flattens line breaks. */
 export function mdText(text: string): string {
-  return text
-    .replace(/[\\`*_[\]<>|#~&]/gu, (c) => `\\${c}`)
-    .replace(/\r?\n/gu, ' ');
+  return text.replace(/[\\`*_[\]<>|#~&]/gu, (c) => `\\${c}`).replace(/\r?\n/gu, ' ');
 }
 
 /** An inline code span that survives backticks and pipes inside the text and stays on one line. */
@@ -102,10 +100,21 @@ export function markdownFromModel(r: ReportModel): string {
     ['Ended', dash(r.endedAt)],
     ['Duration', dash(r.duration)],
     ['Acknowledged', dash(r.acknowledged)],
-    ['MTTA', r.mtta ? `${mdText(r.mtta.value)} (${mdText(r.mtta.basis)})` : '— (no human acknowledgement or decision)'],
+    [
+      'MTTA',
+      r.mtta
+        ? `${mdText(r.mtta.value)} (${mdText(r.mtta.basis)})`
+        : '— (no human acknowledgement or decision)',
+    ],
     ['MTTR', r.mttr ? mdText(r.mttr) : '— (not resolved)'],
-    ['Alert deliveries', `${r.alertCount}${r.alertResolvedAt ? `, resolved at ${mdText(r.alertResolvedAt)}` : ''}`],
-    ['Steps', `${r.automatedCount} automated, ${r.humanCount} with a human decision, ${r.failed.length} failed`],
+    [
+      'Alert deliveries',
+      `${r.alertCount}${r.alertResolvedAt ? `, resolved at ${mdText(r.alertResolvedAt)}` : ''}`,
+    ],
+    [
+      'Steps',
+      `${r.automatedCount} automated, ${r.humanCount} with a human decision, ${r.failed.length} failed`,
+    ],
   ];
   add(table(['Field', 'Value'], summary), '');
 
@@ -121,17 +130,34 @@ export function markdownFromModel(r: ReportModel): string {
   if (r.alert.groupKey) alertRows.push(['Group key', mdCode(r.alert.groupKey)]);
   add(table(['Field', 'Value'], alertRows), '');
   add('### Labels', '');
-  add(r.alert.labels.length ? table(['Label', 'Value'], r.alert.labels.map(([k, v]) => [mdCode(k), mdText(v)])) : 'None.', '');
+  add(
+    r.alert.labels.length
+      ? table(
+          ['Label', 'Value'],
+          r.alert.labels.map(([k, v]) => [mdCode(k), mdText(v)]),
+        )
+      : 'None.',
+    '',
+  );
   if (r.alert.annotations.length) {
     add('### Annotations', '');
-    add(table(['Annotation', 'Value'], r.alert.annotations.map(([k, v]) => [mdCode(k), mdText(v)])), '');
+    add(
+      table(
+        ['Annotation', 'Value'],
+        r.alert.annotations.map(([k, v]) => [mdCode(k), mdText(v)]),
+      ),
+      '',
+    );
   }
   add('### Links', '');
   // Links are shown as code, not Markdown links: a hostile generatorURL must not become clickable markup.
   add(r.links.length ? r.links.map((l) => `- ${mdText(l.label)}: ${mdCode(l.url)}`).join('\n') : 'None.', '');
   if (r.alertDeliveries.length) {
     add('### Deliveries', '');
-    add(r.alertDeliveries.map((d) => `- ${mdText(d.at)} — ${mdText(d.event)}: ${mdText(d.message)}`).join('\n'), '');
+    add(
+      r.alertDeliveries.map((d) => `- ${mdText(d.at)} — ${mdText(d.event)}: ${mdText(d.message)}`).join('\n'),
+      '',
+    );
   }
 
   add('## Timeline', '');
@@ -194,7 +220,13 @@ export function markdownFromModel(r: ReportModel): string {
     r.escalations.length
       ? table(
           ['Time (UTC)', 'Level', 'Name', 'Paged', 'Message'],
-          r.escalations.map((e) => [mdText(e.at), mdText(e.level), mdText(e.levelName), mdText(e.people), mdText(e.message)]),
+          r.escalations.map((e) => [
+            mdText(e.at),
+            mdText(e.level),
+            mdText(e.levelName),
+            mdText(e.people),
+            mdText(e.message),
+          ]),
         )
       : 'None.',
     '',
@@ -203,7 +235,12 @@ export function markdownFromModel(r: ReportModel): string {
   add('## Failed steps', '');
   add(
     r.failed.length
-      ? r.failed.map((s) => `- ${mdCode(s.id)} (${mdText(s.phase)}) ${mdText(s.title)}${s.error ? `: ${mdText(s.error)}` : ''}`).join('\n')
+      ? r.failed
+          .map(
+            (s) =>
+              `- ${mdCode(s.id)} (${mdText(s.phase)}) ${mdText(s.title)}${s.error ? `: ${mdText(s.error)}` : ''}`,
+          )
+          .join('\n')
       : 'None.',
     '',
   );

@@ -209,7 +209,10 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
   const actorText = (actor: Actor | undefined): string => {
     if (!actor) return '';
     const person = people[actor.person];
-    const who = person && person.name && person.name !== actor.person ? `${person.name} (${actor.person})` : actor.person;
+    const who =
+      person && person.name && person.name !== actor.person
+        ? `${person.name} (${actor.person})`
+        : actor.person;
     return m(`${who} via ${actor.channel}`);
   };
   const personText = (id: string): string => {
@@ -293,7 +296,8 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
           if (!e.message.includes(step.status)) details.push(`status: ${step.status}`);
           for (const h of step.hosts ?? []) {
             const out = oneLine(m(h.stdout || h.stderr || ''), inlineChars);
-            const exit = h.exitCode === null ? (h.signal ? `signal ${h.signal}` : 'no exit code') : `exit ${h.exitCode}`;
+            const exit =
+              h.exitCode === null ? (h.signal ? `signal ${h.signal}` : 'no exit code') : `exit ${h.exitCode}`;
             details.push(
               m(`${h.host}: ${exit}, ${formatDuration(h.durationMs)}${h.replayed ? ' (replayed)' : ''}`) +
                 (h.error ? ` — ${m(h.error)}` : '') +
@@ -317,11 +321,21 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
       case 'notification_sent':
       case 'notification_failed': {
         const kind = str(data.kind) ?? '';
-        const to = Array.isArray(data.to) ? data.to.map((p) => str(p) ?? '').filter(Boolean) : str(data.to) ? [str(data.to) ?? ''] : [];
+        const to = Array.isArray(data.to)
+          ? data.to.map((p) => str(p) ?? '').filter(Boolean)
+          : str(data.to)
+            ? [str(data.to) ?? '']
+            : [];
         const failedIds = Array.isArray(data.failed) ? data.failed.map((p) => str(p) ?? '') : undefined;
         for (const id of to) {
           const ok = e.kind === 'notification_sent' || (failedIds !== undefined && !failedIds.includes(id));
-          const row: DeliveryRow = { at: m(e.at), kind: m(kind), to: personText(id), email: m(people[id]?.email ?? ''), ok };
+          const row: DeliveryRow = {
+            at: m(e.at),
+            kind: m(kind),
+            to: personText(id),
+            email: m(people[id]?.email ?? ''),
+            ok,
+          };
           if (!ok) row.error = m(e.message);
           notifications.push(row);
         }
@@ -375,7 +389,8 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
     if (!at || Number.isNaN(Date.parse(at))) return;
     if (!firstHuman || Date.parse(at) < Date.parse(firstHuman.at)) firstHuman = { at, basis };
   };
-  if (state.acknowledged) consider(state.acknowledged.at, `acknowledged by ${actorText(state.acknowledged.by)}`);
+  if (state.acknowledged)
+    consider(state.acknowledged.at, `acknowledged by ${actorText(state.acknowledged.by)}`);
   for (const s of state.steps ?? []) {
     if (s.decidedBy && s.decidedBy.channel !== 'system') {
       consider(s.decidedBy.at, `${s.decidedBy.decision} ${m(s.id)} by ${actorText(s.decidedBy)}`);
@@ -391,10 +406,14 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
   const durationMs = msBetween(state.startedAt, state.endedAt);
 
   const links: ReportLink[] = [];
-  if (state.alert?.generatorURL) links.push({ label: 'Alert source (generatorURL)', url: m(state.alert.generatorURL) });
+  if (state.alert?.generatorURL)
+    links.push({ label: 'Alert source (generatorURL)', url: m(state.alert.generatorURL) });
   if (opts.links?.temporalUiBaseUrl) {
     const ns = opts.links.temporalNamespace ?? 'default';
-    links.push({ label: 'Temporal workflow', url: m(joinUrl(opts.links.temporalUiBaseUrl, 'namespaces', ns, 'workflows', state.id)) });
+    links.push({
+      label: 'Temporal workflow',
+      url: m(joinUrl(opts.links.temporalUiBaseUrl, 'namespaces', ns, 'workflows', state.id)),
+    });
   }
   if (opts.links?.incidentBaseUrl) {
     links.push({ label: 'Incident page', url: m(joinUrl(opts.links.incidentBaseUrl, state.id)) });
@@ -441,8 +460,10 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
   };
   if (state.endedAt) model.endedAt = m(state.endedAt);
   if (durationMs !== undefined) model.duration = formatDuration(durationMs);
-  if (state.acknowledged) model.acknowledged = `${actorText(state.acknowledged.by)} at ${m(state.acknowledged.at)}`;
-  if (mttaMs !== undefined && firstHuman) model.mtta = { value: formatDuration(mttaMs), basis: `${firstHuman.basis} at ${m(firstHuman.at)}` };
+  if (state.acknowledged)
+    model.acknowledged = `${actorText(state.acknowledged.by)} at ${m(state.acknowledged.at)}`;
+  if (mttaMs !== undefined && firstHuman)
+    model.mtta = { value: formatDuration(mttaMs), basis: `${firstHuman.basis} at ${m(firstHuman.at)}` };
   if (mttrMs !== undefined) model.mttr = formatDuration(mttrMs);
   if (state.alert?.endsAt) model.alert.endsAt = m(state.alert.endsAt);
   if (state.alert?.receiver) model.alert.receiver = m(state.alert.receiver);
@@ -470,13 +491,19 @@ function buildFollowUps(
         );
         break;
       case 'rejected':
-        items.push(`Remediation ${s.id} (${s.title}) was ${s.decision ?? 'rejected'}: carry it out by hand or record why it is not needed.`);
+        items.push(
+          `Remediation ${s.id} (${s.title}) was ${s.decision ?? 'rejected'}: carry it out by hand or record why it is not needed.`,
+        );
         break;
       case 'expired':
-        items.push(`The approval for ${s.id} (${s.title}) expired without a decision: review on-call response and do the step by hand if still needed.`);
+        items.push(
+          `The approval for ${s.id} (${s.title}) expired without a decision: review on-call response and do the step by hand if still needed.`,
+        );
         break;
       case 'skipped':
-        items.push(`The ${name} was skipped${s.condition ? ` (${s.condition})` : ''}: confirm it was not needed.`);
+        items.push(
+          `The ${name} was skipped${s.condition ? ` (${s.condition})` : ''}: confirm it was not needed.`,
+        );
         break;
       case 'pending':
       case 'awaiting_approval':
@@ -489,14 +516,20 @@ function buildFollowUps(
     }
   }
   for (const e of state.timeline ?? []) {
-    if (e.kind === 'note') items.push(`Manual action noted by ${actorText(e.actor)} at ${m(e.at)}: ${m(e.message)}`);
-    if (e.kind === 'approval_refused') items.push(`A refused approval attempt at ${m(e.at)}: ${m(e.message)}`);
+    if (e.kind === 'note')
+      items.push(`Manual action noted by ${actorText(e.actor)} at ${m(e.at)}: ${m(e.message)}`);
+    if (e.kind === 'approval_refused')
+      items.push(`A refused approval attempt at ${m(e.at)}: ${m(e.message)}`);
   }
   if (state.escalation && state.escalation.pages > 0) {
-    items.push(`The incident was escalated (${state.escalation.pages} page(s), reached level ${state.escalation.level + 1}): record what the paged responders did.`);
+    items.push(
+      `The incident was escalated (${state.escalation.pages} page(s), reached level ${state.escalation.level + 1}): record what the paged responders did.`,
+    );
   }
   for (const n of notifications.filter((d) => !d.ok)) {
-    items.push(`Notification${n.kind ? ` (${n.kind})` : ''} to ${n.to}${n.email ? ` <${n.email}>` : ''} failed${n.error ? `: ${n.error}` : ''} — check the contact data and mail relay.`);
+    items.push(
+      `Notification${n.kind ? ` (${n.kind})` : ''} to ${n.to}${n.email ? ` <${n.email}>` : ''} failed${n.error ? `: ${n.error}` : ''} — check the contact data and mail relay.`,
+    );
   }
   if (state.status !== 'resolved') {
     items.push(`The incident ended with status ${m(state.status)}: find and fix the root cause by hand.`);

@@ -69,7 +69,8 @@ export class SecretStore {
     let value: string | undefined;
     if (src.env !== undefined) {
       value = this.env[src.env];
-      if (value === undefined || value === '') throw secretUnavailable(name, `environment variable ${src.env}`);
+      if (value === undefined || value === '')
+        throw secretUnavailable(name, `environment variable ${src.env}`);
     } else if (src.file !== undefined) {
       try {
         value = await readFile(src.file, 'utf8');

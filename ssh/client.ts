@@ -12,7 +12,13 @@ import type { ClientChannel, ConnectConfig } from 'ssh2';
 import type { FirebreakConfig } from '../config/types';
 import { shellQuote } from '../expressions/quote';
 import type { SecretStore } from '../secrets';
-import { authenticationFailed, ConnectionFailed, hostKeyMismatch, sshKeyError, unknownHostKey } from './errors';
+import {
+  authenticationFailed,
+  ConnectionFailed,
+  hostKeyMismatch,
+  sshKeyError,
+  unknownHostKey,
+} from './errors';
 import { fingerprint, KnownHostsFile } from './knownHosts';
 import type { Endpoint, ExecRequest, Executor, ExitStatus, RunningProcess } from './transport';
 
@@ -85,7 +91,8 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
     if (keyCache) return keyCache;
     const c: { key?: Buffer | string; passphrase?: string } = {};
     if (cfg.privateKeySecret !== undefined) {
-      if (!opts.secrets) throw sshKeyError(`ssh.privateKeySecret "${cfg.privateKeySecret}" set but no secret store given`);
+      if (!opts.secrets)
+        throw sshKeyError(`ssh.privateKeySecret "${cfg.privateKeySecret}" set but no secret store given`);
       c.key = await opts.secrets.get(cfg.privateKeySecret);
     } else if (cfg.privateKeyFile !== undefined) {
       try {
@@ -94,7 +101,8 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
         throw sshKeyError(`cannot read private key file ${cfg.privateKeyFile}: ${(e as Error).message}`);
       }
     }
-    if (cfg.passphraseSecret !== undefined && opts.secrets) c.passphrase = await opts.secrets.get(cfg.passphraseSecret);
+    if (cfg.passphraseSecret !== undefined && opts.secrets)
+      c.passphrase = await opts.secrets.get(cfg.passphraseSecret);
     keyCache = c;
     return c;
   }
@@ -136,7 +144,9 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
       releaseJump = () => release(jumpConn);
       try {
         sock = await new Promise<ClientChannel>((resolve, reject) =>
-          jumpConn.client.forwardOut('127.0.0.1', 0, ep.host, ep.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+          jumpConn.client.forwardOut('127.0.0.1', 0, ep.host, ep.port, (err, ch) =>
+            err ? reject(err) : resolve(ch),
+          ),
         );
       } catch (e) {
         releaseJump();
@@ -163,7 +173,10 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
               await knownHosts.add(ep.host, ep.port, key);
               return verify(true);
             }
-            hostKeyProblem = verdict === 'unknown' ? unknownHostKey(name, fingerprint(key)) : hostKeyMismatch(name, fingerprint(key));
+            hostKeyProblem =
+              verdict === 'unknown'
+                ? unknownHostKey(name, fingerprint(key))
+                : hostKeyMismatch(name, fingerprint(key));
             verify(false);
           })
           .catch((e: unknown) => {
@@ -281,7 +294,10 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
       } catch (e2) {
         evict(conn);
         release(conn);
-        throw new ConnectionFailed(ep.label, `cannot open a channel: ${(e2 as Error).message} (after ${(e as Error).message})`);
+        throw new ConnectionFailed(
+          ep.label,
+          `cannot open a channel: ${(e2 as Error).message} (after ${(e as Error).message})`,
+        );
       }
     }
     const channel = ch;
@@ -299,7 +315,10 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
         release(held);
         if (status) resolve(status);
         else if (killed) resolve({ exitCode: null, signal: 'KILL' });
-        else reject(new ConnectionFailed(ep.label, 'the connection was lost while the command ran (outcome unknown)'));
+        else
+          reject(
+            new ConnectionFailed(ep.label, 'the connection was lost while the command ran (outcome unknown)'),
+          );
       });
     });
     channel.on('data', (b: Buffer) => req.onStdout(b));

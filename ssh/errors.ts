@@ -23,7 +23,12 @@ export const SSH_ERROR_TYPES = {
 export type SshErrorType = (typeof SSH_ERROR_TYPES)[keyof typeof SSH_ERROR_TYPES];
 
 function failure(type: SshErrorType, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: details === undefined ? [] : [details],
+  });
 }
 
 /** The host presented a key and known_hosts has no entry for it (and TOFU is not enabled). */
@@ -46,7 +51,9 @@ export function hostKeyMismatch(host: string, fingerprint: string): ApplicationF
 
 /** The server refused every authentication method offered. */
 export function authenticationFailed(target: string, detail: string): ApplicationFailure {
-  return failure(SSH_ERROR_TYPES.authenticationFailed, `authentication failed for ${target}: ${detail}`, { target });
+  return failure(SSH_ERROR_TYPES.authenticationFailed, `authentication failed for ${target}: ${detail}`, {
+    target,
+  });
 }
 
 /** The command ran longer than its step's timeout; its process group was killed. */
@@ -60,9 +67,13 @@ export function commandTimeout(host: string, timeoutMs: number): ApplicationFail
 
 /** The activity was cancelled while the command ran; its process group was killed. */
 export function commandCancelled(host: string): ApplicationFailure {
-  return failure(SSH_ERROR_TYPES.commandCancelled, `command on ${host} was cancelled; its process group was killed`, {
-    host,
-  });
+  return failure(
+    SSH_ERROR_TYPES.commandCancelled,
+    `command on ${host} was cancelled; its process group was killed`,
+    {
+      host,
+    },
+  );
 }
 
 /**

@@ -12,7 +12,8 @@ import type { Endpoint } from './transport';
 export function parseHostSpec(value: string): { user?: string; host: string; port?: number } {
   const raw = value.trim();
   if (raw === '') throw invalidHost(value, 'empty host');
-  if (/[\s/'"`$;|&<>\\]/.test(raw)) throw invalidHost(value, 'contains characters not allowed in a host name');
+  if (/[\s/'"`$;|&<>\\]/.test(raw))
+    throw invalidHost(value, 'contains characters not allowed in a host name');
   let rest = raw;
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -37,7 +38,8 @@ export function parseHostSpec(value: string): { user?: string; host: string; por
   if (user !== undefined) out.user = user;
   if (portText !== undefined) {
     const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw invalidHost(value, `bad port "${portText}"`);
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
+      throw invalidHost(value, `bad port "${portText}"`);
     out.port = port;
   }
   return out;
@@ -54,12 +56,22 @@ function localUser(): string {
  * Port precedence: in the host string, inventory entry, target, 22. User: host string, inventory
  * entry, target, the worker's own user.
  */
-export function resolveEndpoints(target: ResolvedTarget, inventory: Record<string, InventoryHost[]>): Endpoint[] {
-  const jump = target.jump !== undefined && target.jump !== '' ? toEndpoint(target.jump, target, {}) : undefined;
-  const specs: { label: string; inv: Partial<InventoryHost> }[] = target.hosts.map((h) => ({ label: h, inv: {} }));
+export function resolveEndpoints(
+  target: ResolvedTarget,
+  inventory: Record<string, InventoryHost[]>,
+): Endpoint[] {
+  const jump =
+    target.jump !== undefined && target.jump !== '' ? toEndpoint(target.jump, target, {}) : undefined;
+  const specs: { label: string; inv: Partial<InventoryHost> }[] = target.hosts.map((h) => ({
+    label: h,
+    inv: {},
+  }));
   if (target.group !== undefined && target.group !== '') {
-    const group = Object.prototype.hasOwnProperty.call(inventory, target.group) ? inventory[target.group] : undefined;
-    if (group === undefined) throw invalidHost(target.group, `inventory group "${target.group}" is not defined`);
+    const group = Object.prototype.hasOwnProperty.call(inventory, target.group)
+      ? inventory[target.group]
+      : undefined;
+    if (group === undefined)
+      throw invalidHost(target.group, `inventory group "${target.group}" is not defined`);
     for (const h of group) {
       specs.push({ label: h.port !== undefined ? `${h.host}:${h.port}` : h.host, inv: h });
     }
@@ -112,7 +124,11 @@ export async function mapLimit<T, R>(
       const i = next++;
       if (i >= items.length) return;
       if (stopped) {
-        results[i] = { ok: false, error: new Error('not started: an earlier host failed (failFast)'), skipped: true };
+        results[i] = {
+          ok: false,
+          error: new Error('not started: an earlier host failed (failFast)'),
+          skipped: true,
+        };
         continue;
       }
       try {

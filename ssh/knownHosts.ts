@@ -52,7 +52,10 @@ export function parseKnownHosts(text: string): KnownHostLine[] {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -76,7 +79,12 @@ export function hostsFieldMatches(field: string, name: string): boolean {
 }
 
 /** Checks a presented key against known_hosts lines. */
-export function verifyHostKey(lines: readonly KnownHostLine[], host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
+export function verifyHostKey(
+  lines: readonly KnownHostLine[],
+  host: string,
+  port: number,
+  keyBlob: Buffer,
+): HostKeyVerdict {
   const name = knownHostName(host, port);
   const b64 = keyBlob.toString('base64');
   let seen = false;
@@ -112,8 +120,12 @@ export class KnownHostsFile {
   /** Trust-on-first-use: appends the presented key (only called when explicitly enabled). */
   async add(host: string, port: number, keyBlob: Buffer): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    await appendFile(this.path, `${knownHostName(host, port)} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`, {
-      mode: 0o600,
-    });
+    await appendFile(
+      this.path,
+      `${knownHostName(host, port)} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`,
+      {
+        mode: 0o600,
+      },
+    );
   }
 }

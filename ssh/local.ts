@@ -67,7 +67,11 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
     async start(_endpoint: Endpoint, req: ExecRequest): Promise<RunningProcess> {
       const env = { ...process.env };
       if (opts.idempotencyDir !== undefined) env.FIREBREAK_IDEM_DIR = opts.idempotencyDir;
-      const child = spawn('/bin/sh', ['-c', req.script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env });
+      const child = spawn('/bin/sh', ['-c', req.script], {
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+      });
       const exited = new Promise<ExitStatus>((resolve, reject) => {
         child.once('error', reject);
         child.once('close', (code, signal) =>

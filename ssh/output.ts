@@ -49,7 +49,11 @@ export function truncationMarker(omittedBytes: number): string {
  * Caps `text` to `capBytes` UTF-8 bytes (cut on a character boundary), appending the truncation
  * marker when anything was cut or `extraDropped` bytes were never retained.
  */
-export function capText(text: string, capBytes: number, extraDropped = 0): { text: string; truncated: boolean } {
+export function capText(
+  text: string,
+  capBytes: number,
+  extraDropped = 0,
+): { text: string; truncated: boolean } {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= capBytes && extraDropped === 0) return { text, truncated: false };
   let end = Math.min(Math.max(0, capBytes), buf.length);

@@ -25,7 +25,11 @@ export interface RunOptions {
   abortReason?: () => Error;
 }
 
-export async function runOnEndpoint(executor: Executor, endpoint: Endpoint, opts: RunOptions): Promise<HostRecord> {
+export async function runOnEndpoint(
+  executor: Executor,
+  endpoint: Endpoint,
+  opts: RunOptions,
+): Promise<HostRecord> {
   const started = Date.now();
   const out = new StreamBuffer();
   const err = new StreamBuffer();

@@ -49,11 +49,16 @@ export function buildInner(spec: WrapperSpec): string {
   const lines: string[] = [];
   for (const name of spec.secrets) {
     const v = secretEnvName(name);
-    lines.push(`IFS= read -r fb_s || fb_s=`, `${v}=$(printf '%s' "$fb_s" | base64 -d) || exit 124`, `export ${v}`);
+    lines.push(
+      `IFS= read -r fb_s || fb_s=`,
+      `${v}=$(printf '%s' "$fb_s" | base64 -d) || exit 124`,
+      `export ${v}`,
+    );
   }
   if (spec.secrets.length > 0) lines.push('unset fb_s');
   for (const [k, val] of Object.entries(spec.env)) {
-    if (!ENV_NAME.test(k)) throw invalidCommandInput(`invalid environment variable name ${JSON.stringify(k)}`);
+    if (!ENV_NAME.test(k))
+      throw invalidCommandInput(`invalid environment variable name ${JSON.stringify(k)}`);
     if (k.startsWith('FIREBREAK_SECRET_')) {
       throw invalidCommandInput(`environment variable ${k} is reserved for secrets`);
     }

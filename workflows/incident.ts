@@ -19,12 +19,14 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type {
   IncidentActivities,
   NotificationInput,
   ResolvedTarget,
+  RunCommandInput,
   RunCommandResult,
 } from '../activities/types';
 import type {
@@ -63,7 +65,9 @@ import { evaluateCondition, evaluateSuccess, effectiveSeverity, renderTemplate }
 /** How long an escalated incident waits for a human before it is closed as failed. */
 export const HUMAN_WAIT_MS = 7 * 24 * 3_600_000;
 /** Heartbeat timeout for commands: a dead worker is noticed this fast, not after the step timeout. */
-export const COMMAND_HEARTBEAT_MS = 20_000;
+export const COMMAND_HEARTBEAT_MS = 10_000;
+/** First look at the target after a lost worker: long enough for a short command to finish. */
+export const RECOVERY_FIRST_PROBE_MS = 5_000;
 /** Output kept per stream in the state copy sent to notification activities (history stays small). */
 const NOTIFY_OUTPUT_CHARS = 2_000;
 const NOTIFY_TIMELINE_ENTRIES = 60;
@@ -94,6 +98,20 @@ class StopFlow extends Error {
   constructor(readonly outcome: 'escalated' | 'failed') {
     super(outcome);
   }
+}
+
+/** The activity's worker stopped answering: the command may or may not have run. */
+function workerLost(e: unknown): boolean {
+  return e instanceof ActivityFailure && e.cause instanceof TimeoutFailure;
+}
+
+/** The idempotency guard found a claim without a result: the first run is still going or died. */
+function unknownOutcome(e: unknown): boolean {
+  return (
+    e instanceof ActivityFailure &&
+    e.cause instanceof ApplicationFailure &&
+    e.cause.type === 'IdempotencyUnknownOutcome'
+  );
 }
 
 function errorMessage(e: unknown): string {
@@ -188,7 +206,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
 
   const requireOnCall = (): OnCallSnapshot => {
-    if (!state.oncall) throw new Error('the incident is still starting (on-call not resolved yet); try again');
+    if (!state.oncall)
+      throw new Error('the incident is still starting (on-call not resolved yet); try again');
     return state.oncall;
   };
   const requireResponder = (actor: Actor, what: string): void => {
@@ -197,45 +216,62 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       throw new Error(`${actor.person} is not a responder of incident ${state.id} and may not ${what}`);
     }
   };
-  const validateDecision = (verb: 'approve' | 'reject') => (req: ApproveRequest): void => {
-    const oc = requireOnCall();
-    const pending = state.pendingApprovals.find((p) => p.stepId === req.stepId);
-    if (!pending) {
-      const step = state.steps.find((s) => s.id === req.stepId);
-      throw new Error(
-        step
-          ? `step ${req.stepId} is not awaiting approval (it is ${step.status}); ${req.actor.person} cannot ${verb} it`
-          : `step ${req.stepId} is not awaiting approval in incident ${state.id}`,
-      );
-    }
-    if (!oc.approvers.includes(req.actor.person)) {
-      throw new Error(`${req.actor.person} is not an approver for step ${req.stepId} of incident ${state.id}`);
-    }
-    if (req.nonce !== undefined && state.usedNonces.includes(req.nonce)) {
-      throw new Error(`approval link for step ${req.stepId} was already used (nonce reuse by ${req.actor.person})`);
-    }
-  };
-  const decide = (approved: boolean) => (req: ApproveRequest): IncidentState => {
-    const at = now();
-    if (req.nonce !== undefined) state.usedNonces.push(req.nonce);
-    decisions.set(req.stepId, { approved, actor: req.actor, at, ...(req.comment ? { comment: req.comment } : {}) });
-    state.pendingApprovals = state.pendingApprovals.filter((p) => p.stepId !== req.stepId);
-    const rec = state.steps.find((s) => s.id === req.stepId && s.phase === 'remediation');
-    if (rec) {
-      rec.decidedBy = {
-        ...req.actor,
+  const validateDecision =
+    (verb: 'approve' | 'reject') =>
+    (req: ApproveRequest): void => {
+      const oc = requireOnCall();
+      const pending = state.pendingApprovals.find((p) => p.stepId === req.stepId);
+      if (!pending) {
+        const step = state.steps.find((s) => s.id === req.stepId);
+        throw new Error(
+          step
+            ? `step ${req.stepId} is not awaiting approval (it is ${step.status}); ${req.actor.person} cannot ${verb} it`
+            : `step ${req.stepId} is not awaiting approval in incident ${state.id}`,
+        );
+      }
+      if (!oc.approvers.includes(req.actor.person)) {
+        throw new Error(
+          `${req.actor.person} is not an approver for step ${req.stepId} of incident ${state.id}`,
+        );
+      }
+      if (req.nonce !== undefined && state.usedNonces.includes(req.nonce)) {
+        throw new Error(
+          `approval link for step ${req.stepId} was already used (nonce reuse by ${req.actor.person})`,
+        );
+      }
+    };
+  const decide =
+    (approved: boolean) =>
+    (req: ApproveRequest): IncidentState => {
+      const at = now();
+      if (req.nonce !== undefined) state.usedNonces.push(req.nonce);
+      decisions.set(req.stepId, {
+        approved,
+        actor: req.actor,
         at,
-        decision: approved ? 'approved' : 'rejected',
         ...(req.comment ? { comment: req.comment } : {}),
-      };
-    }
-    record(approved ? 'approved' : 'rejected', `${req.actor.person} ${approved ? 'approved' : 'rejected'} ${req.stepId}`, {
-      stepId: req.stepId,
-      actor: req.actor,
-      ...(req.comment ? { data: { comment: req.comment } } : {}),
-    });
-    return state;
-  };
+      });
+      state.pendingApprovals = state.pendingApprovals.filter((p) => p.stepId !== req.stepId);
+      const rec = state.steps.find((s) => s.id === req.stepId && s.phase === 'remediation');
+      if (rec) {
+        rec.decidedBy = {
+          ...req.actor,
+          at,
+          decision: approved ? 'approved' : 'rejected',
+          ...(req.comment ? { comment: req.comment } : {}),
+        };
+      }
+      record(
+        approved ? 'approved' : 'rejected',
+        `${req.actor.person} ${approved ? 'approved' : 'rejected'} ${req.stepId}`,
+        {
+          stepId: req.stepId,
+          actor: req.actor,
+          ...(req.comment ? { data: { comment: req.comment } } : {}),
+        },
+      );
+      return state;
+    };
   setHandler(approveUpdate, decide(true), { validator: validateDecision('approve') });
   setHandler(rejectUpdate, decide(false), { validator: validateDecision('reject') });
 
@@ -271,7 +307,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   setHandler(
     closeUpdate,
     (req) => {
-      closeRequest = { outcome: req.outcome, actor: req.actor, ...(req.comment ? { comment: req.comment } : {}) };
+      closeRequest = {
+        outcome: req.outcome,
+        actor: req.actor,
+        ...(req.comment ? { comment: req.comment } : {}),
+      };
       record('closed', `${req.actor.person} closed the incident as ${req.outcome}`, {
         actor: req.actor,
         ...(req.comment ? { data: { comment: req.comment } } : {}),
@@ -285,7 +325,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     {
       validator: (req) => {
         requireResponder(req.actor, 'close it');
-        if (isTerminal() || closeRequest) throw new Error(`incident ${state.id} is already ${state.status}; ${req.actor.person} cannot close it`);
+        if (isTerminal() || closeRequest)
+          throw new Error(
+            `incident ${state.id} is already ${state.status}; ${req.actor.person} cannot close it`,
+          );
       },
     },
   );
@@ -299,7 +342,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         ...h,
         stdout: h.stdout.slice(0, NOTIFY_OUTPUT_CHARS),
         stderr: h.stderr.slice(0, NOTIFY_OUTPUT_CHARS),
-        truncated: h.truncated || h.stdout.length > NOTIFY_OUTPUT_CHARS || h.stderr.length > NOTIFY_OUTPUT_CHARS,
+        truncated:
+          h.truncated || h.stdout.length > NOTIFY_OUTPUT_CHARS || h.stderr.length > NOTIFY_OUTPUT_CHARS,
       })),
     })),
     timeline: state.timeline.slice(-NOTIFY_TIMELINE_ENTRIES),
@@ -334,13 +378,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         if (failed.length === 0) {
           record('notification_sent', `${kind} sent to ${to.join(', ')}`, { data: { kind, to } });
         } else {
-          record('notification_failed', `${kind}: ${failed.map((d) => `${d.to}: ${d.error ?? 'failed'}`).join('; ')}`, {
-            data: { kind, to, failed: failed.map((d) => d.to) },
-          });
+          record(
+            'notification_failed',
+            `${kind}: ${failed.map((d) => `${d.to}: ${d.error ?? 'failed'}`).join('; ')}`,
+            {
+              data: { kind, to, failed: failed.map((d) => d.to) },
+            },
+          );
         }
       },
       (err: unknown) => {
-        record('notification_failed', `${kind} to ${to.join(', ')} failed: ${errorMessage(err)}`, { data: { kind, to } });
+        record('notification_failed', `${kind} to ${to.join(', ')} failed: ${errorMessage(err)}`, {
+          data: { kind, to },
+        });
       },
     );
     pendingNotifications.add(p);
@@ -356,8 +406,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     state.escalation.level = level;
     state.escalation.pages++;
     const name = levels[level]?.name ?? `level-${level + 1}`;
-    record('escalated', `paged ${name} (level ${level + 1}): ${reason}`, { data: { level, levelName: name, reason } });
-    notify('escalated', recipients('escalated', levelPeople(level)), { escalation: { level, levelName: name } });
+    record('escalated', `paged ${name} (level ${level + 1}): ${reason}`, {
+      data: { level, levelName: name, reason },
+    });
+    notify('escalated', recipients('escalated', levelPeople(level)), {
+      escalation: { level, levelName: name },
+    });
   };
 
   const escalationClock = async (): Promise<void> => {
@@ -370,7 +424,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const wait = Math.max(1, deadline - Date.now());
       const woke = await condition(() => finished || !!state.acknowledged || escalateNow !== undefined, wait);
       if (finished || state.acknowledged) break;
-      const reason = woke && escalateNow ? escalateNow.reason : `not acknowledged within ${intervalMs / 60_000} min`;
+      const reason =
+        woke && escalateNow ? escalateNow.reason : `not acknowledged within ${intervalMs / 60_000} min`;
       escalateNow = undefined;
       const next = state.escalation.level + 1;
       if (next < levels) {
@@ -404,7 +459,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const ctx: ExpressionContext = {
     labels: alert.labels,
     annotations: alert.annotations,
-    alert: { status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL },
+    alert: {
+      status: alert.status,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      generatorURL: alert.generatorURL,
+    },
     vars: plan.vars,
     incident: { id: state.id, severity, runbook: plan.runbook.id, service: plan.runbook.service },
     steps: {},
@@ -426,12 +486,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     });
     if (!result) {
       rec.status = 'skipped';
-      record('step_skipped', `${rec.id} skipped (${error ? 'condition failed to evaluate' : 'condition false'})`, { stepId: rec.id });
+      record(
+        'step_skipped',
+        `${rec.id} skipped (${error ? 'condition failed to evaluate' : 'condition false'})`,
+        { stepId: rec.id },
+      );
     }
     return result;
   };
 
-  const proxyFor = (step: CommandStep, hostCount: number, concurrency: number): IncidentActivities['runCommand'] => {
+  const proxyFor = (
+    step: CommandStep,
+    hostCount: number,
+    concurrency: number,
+  ): IncidentActivities['runCommand'] => {
     const rounds = Math.max(1, Math.ceil(hostCount / Math.max(1, concurrency)));
     const options: ActivityOptions = {
       // The activity enforces the command timeout per host; this bounds the whole fan-out plus connects.
@@ -449,6 +517,46 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return proxyActivities<IncidentActivities>(options).runCommand;
   };
 
+  /**
+   * A non-idempotent step whose worker vanished (heartbeat or start-to-close timeout) may or may
+   * not have run. It is never retried blindly: the same request is re-sent with the same
+   * idempotency key, and the guard on the target either hands back the recorded result or
+   * reports the outcome unknown (the command is still running or died) — a few bounded probes,
+   * then the original failure stands and the step fails (and escalates).
+   */
+  const recoverOutcome = async (
+    rec: StepRecord,
+    run: IncidentActivities['runCommand'],
+    request: RunCommandInput,
+    lost: unknown,
+  ): Promise<RunCommandResult> => {
+    record(
+      'step_finished',
+      `${rec.id}: worker lost mid-command (${errorMessage(lost)}); asking the target for the recorded outcome`,
+      {
+        stepId: rec.id,
+        data: { recovering: true },
+      },
+    );
+    const delays = [
+      RECOVERY_FIRST_PROBE_MS,
+      Math.max(RECOVERY_FIRST_PROBE_MS, request.timeoutMs / 2),
+      request.timeoutMs,
+    ];
+    let last: unknown = lost;
+    for (const delay of delays) {
+      await sleep(delay);
+      rec.attempts = (rec.attempts ?? 1) + 1;
+      try {
+        return await run(request);
+      } catch (e) {
+        last = e;
+        if (!unknownOutcome(e)) break;
+      }
+    }
+    throw last;
+  };
+
   /** Runs one executable step into `rec`; returns whether it succeeded. */
   const execute = async (rec: StepRecord, step: ExecutableStep): Promise<boolean> => {
     rec.status = 'running';
@@ -458,13 +566,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       await sleep(step.durationMs);
       rec.status = 'succeeded';
       rec.endedAt = now();
-      record('step_finished', `${rec.id} waited ${step.durationMs} ms`, { stepId: rec.id, data: { ok: true } });
+      record('step_finished', `${rec.id} waited ${step.durationMs} ms`, {
+        stepId: rec.id,
+        data: { ok: true },
+      });
       return true;
     }
-    let ok = false;
+    let ok: boolean;
     try {
       const target = plan.targets[step.target];
-      if (!target) throw ApplicationFailure.nonRetryable(`step ${step.id} names unknown target "${step.target}"`, 'UnknownTarget');
+      if (!target)
+        throw ApplicationFailure.nonRetryable(
+          `step ${step.id} names unknown target "${step.target}"`,
+          'UnknownTarget',
+        );
       const hosts = target.hosts.map((t) => renderTemplate(t, ctx).trim()).filter((h) => h !== '');
       const resolved: ResolvedTarget = { ...target, hosts };
       const command = renderTemplate(step.command, ctx);
@@ -473,7 +588,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const env: Record<string, string> = {};
       for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
       const run = proxyFor(step, hosts.length, target.concurrency);
-      const result: RunCommandResult = await run({
+      const request: RunCommandInput = {
         incidentId: state.id,
         stepId: rec.id,
         target: resolved,
@@ -486,8 +601,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         outputCapBytes: step.outputCapBytes,
         extract: step.extract,
         ...(step.idempotent ? {} : { idempotencyKey: `${state.id}/${rec.id}` }),
-      });
+      };
       rec.attempts = 1;
+      let result: RunCommandResult;
+      try {
+        result = await run(request);
+      } catch (e) {
+        if (step.idempotent || !workerLost(e)) throw e;
+        result = await recoverOutcome(rec, run, request, e);
+      }
       rec.hosts = result.hosts.map((h) => {
         let hostOk = false;
         let error = h.error;
@@ -530,7 +652,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return ok;
   };
 
-  const newRecord = (id: string, phase: StepRecord['phase'], step: ExecutableStep, title: string, automated: boolean): StepRecord => {
+  const newRecord = (
+    id: string,
+    phase: StepRecord['phase'],
+    step: ExecutableStep,
+    title: string,
+    automated: boolean,
+  ): StepRecord => {
     const rec: StepRecord = {
       id,
       phase,
@@ -538,7 +666,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       status: 'pending',
       hosts: [],
       automated,
-      ...(step.kind === 'command' ? { target: step.target, ...(step.action ? { action: step.action } : {}) } : {}),
+      ...(step.kind === 'command'
+        ? { target: step.target, ...(step.action ? { action: step.action } : {}) }
+        : {}),
     };
     state.steps.push(rec);
     return rec;
@@ -549,7 +679,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     for (let attempt = 1; attempt <= Math.max(1, spec.attempts); attempt++) {
       let all = true;
       for (const step of spec.steps) {
-        const rec = newRecord(`${remediationId}.verify.${step.id}#${attempt}`, 'verify', step, step.title, true);
+        const rec = newRecord(
+          `${remediationId}.verify.${step.id}#${attempt}`,
+          'verify',
+          step,
+          step.title,
+          true,
+        );
         if (!(await execute(rec, step))) all = false;
       }
       if (all) return true;
@@ -595,18 +731,28 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         state.pendingApprovals.push({ stepId: r.id, requestedAt, expiresAt, approvers: oc.approvers });
         rec.status = 'awaiting_approval';
         setStatus('awaiting_approval');
-        record('approval_requested', `${r.id} needs approval by ${oc.approvers.join(', ')} until ${expiresAt}`, {
-          stepId: r.id,
-          data: { approvers: oc.approvers, expiresAt },
+        record(
+          'approval_requested',
+          `${r.id} needs approval by ${oc.approvers.join(', ')} until ${expiresAt}`,
+          {
+            stepId: r.id,
+            data: { approvers: oc.approvers, expiresAt },
+          },
+        );
+        notify('approval_needed', recipients('approval_needed', oc.approvers), {
+          approval: { stepId: r.id, expiresAt },
         });
-        notify('approval_needed', recipients('approval_needed', oc.approvers), { approval: { stepId: r.id, expiresAt } });
         const decided = await condition(() => decisions.has(r.id), r.approvalTimeoutMs);
         const decision = decisions.get(r.id);
         if (!decided || !decision) {
           state.pendingApprovals = state.pendingApprovals.filter((p) => p.stepId !== r.id);
           rec.status = 'expired';
           rec.endedAt = now();
-          record('approval_expired', `${r.id}: nobody decided within ${r.approvalTimeoutMs / 60_000} min; not run`, { stepId: r.id });
+          record(
+            'approval_expired',
+            `${r.id}: nobody decided within ${r.approvalTimeoutMs / 60_000} min; not run`,
+            { stepId: r.id },
+          );
           escalate(`approval for ${r.id} expired`);
           throw new StopFlow('escalated');
         }
@@ -622,7 +768,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       if (ok && r.verify) ok = await verify(r.id, r.verify);
       if (ok) {
         succeeded++;
-        notify('remediation_succeeded', recipients('remediation_succeeded', levelPeople(state.escalation.level)));
+        notify(
+          'remediation_succeeded',
+          recipients('remediation_succeeded', levelPeople(state.escalation.level)),
+        );
         continue;
       }
       notify('remediation_failed', recipients('remediation_failed', levelPeople(state.escalation.level)));
@@ -636,7 +785,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   /** Waits for a human close or the alert resolving (bounded); returns the final status. */
   const awaitHuman = async (): Promise<IncidentStatus> => {
-    const done = await condition(() => closeRequest !== undefined || state.alertResolvedAt !== undefined, HUMAN_WAIT_MS);
+    const done = await condition(
+      () => closeRequest !== undefined || state.alertResolvedAt !== undefined,
+      HUMAN_WAIT_MS,
+    );
     if (closeRequest) return closeRequest.outcome;
     if (done) return 'resolved';
     record('closed', `no human closed the incident within ${HUMAN_WAIT_MS / 3_600_000} h`, {});
@@ -691,7 +843,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     });
   } catch (e) {
     state.oncall = planOnlyOnCall(plan);
-    record('notification_failed', `on-call lookup failed, paging the runbook's own contacts: ${errorMessage(e)}`, {});
+    record(
+      'notification_failed',
+      `on-call lookup failed, paging the runbook's own contacts: ${errorMessage(e)}`,
+      {},
+    );
   }
   state.escalation.pages = 1;
   notify('opened', recipients('opened', levelPeople(0)));
@@ -742,9 +898,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       writeReport({ state, to, ...(input.links ? { links: input.links } : {}) }),
     );
     state.report = { markdownPath: report.markdownPath, htmlPath: report.htmlPath };
-    record('report_written', `report written to ${report.markdownPath}${report.error ? ` (${report.error})` : ''}`, {
-      data: { emailed: report.emailed },
-    });
+    record(
+      'report_written',
+      `report written to ${report.markdownPath}${report.error ? ` (${report.error})` : ''}`,
+      {
+        data: { emailed: report.emailed },
+      },
+    );
   } catch (e) {
     record('report_written', `report could not be written: ${errorMessage(e)}`, { data: { ok: false } });
   }

@@ -23,19 +23,28 @@ function scriptPath(name: string): string {
  */
 export function runProvisionScript(name: string, timeoutMs = 10 * 60_000): Promise<string | undefined> {
   return new Promise((resolvePath, reject) => {
-    execFile('bash', [scriptPath(name)], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        // execFile reports the exit status in `code` (a number), typed as the errno string.
-        const code = (err as unknown as { code?: number | string }).code;
-        if (code === TOOLCHAIN_MISSING) return resolvePath(undefined);
-        return reject(new Error(`provisioning with ${name} failed (exit ${String(code)}): ${stderr.trim().slice(-2000)}`));
-      }
-      const path = stdout.trim().split('\n').pop();
-      if (!path || !existsSync(path)) {
-        return reject(new Error(`provisioning with ${name} printed no usable path: "${stdout.trim()}"`));
-      }
-      resolvePath(path);
-    });
+    execFile(
+      'bash',
+      [scriptPath(name)],
+      { timeout: timeoutMs, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          // execFile reports the exit status in `code` (a number), typed as the errno string.
+          const code = (err as unknown as { code?: number | string }).code;
+          if (code === TOOLCHAIN_MISSING) return resolvePath(undefined);
+          return reject(
+            new Error(
+              `provisioning with ${name} failed (exit ${String(code)}): ${stderr.trim().slice(-2000)}`,
+            ),
+          );
+        }
+        const path = stdout.trim().split('\n').pop();
+        if (!path || !existsSync(path)) {
+          return reject(new Error(`provisioning with ${name} printed no usable path: "${stdout.trim()}"`));
+        }
+        resolvePath(path);
+      },
+    );
   });
 }
 

@@ -7,6 +7,13 @@ VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 DIR="$CACHE/temporal-cli/$VERSION"
 BIN="$DIR/temporal"
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
+mkdir -p "$DIR"
+# Parallel test workers may all arrive here on a fresh machine: one builds, the others wait.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$DIR.lock"
+  flock 9
+  if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "firebreak: Go is not installed; the Temporal SDK will download its own dev server" >&2
   exit 3
@@ -14,9 +21,10 @@ fi
 mkdir -p "$DIR"
 echo "firebreak: building Temporal CLI $VERSION with go install (first run only, ~2-4 min)..." >&2
 tmp="$DIR.tmp.$$"
+trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"
 # Later tags carry a replace directive that go install refuses, hence the pinned version.
 CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$VERSION" >&2
+"$tmp/temporal" --version >/dev/null  # a truncated or foreign-arch build fails here, not in a test
 mv "$tmp/temporal" "$BIN"
-rmdir "$tmp" 2>/dev/null || true
 echo "$BIN"

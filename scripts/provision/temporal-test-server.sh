@@ -8,6 +8,13 @@ VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
 DIR="$CACHE/temporal-test-server/$VERSION"
 WRAPPER="$DIR/temporal-test-server"
 if [ -x "$WRAPPER" ] && [ -d "$DIR/lib" ]; then echo "$WRAPPER"; exit 0; fi
+mkdir -p "$DIR"
+# Parallel test workers may all arrive here on a fresh machine: one downloads, the others wait.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$DIR.lock"
+  flock 9
+  if [ -x "$WRAPPER" ] && [ -d "$DIR/lib" ]; then echo "$WRAPPER"; exit 0; fi
+fi
 if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
   echo "firebreak: Java/Maven missing; the Temporal SDK will download its own test server" >&2
   exit 3
@@ -24,7 +31,9 @@ cat > "$DIR/pom.xml" <<POM
 </project>
 POM
 rm -rf "$DIR/lib.tmp"
+trap 'rm -rf "$DIR/lib.tmp"' EXIT
 mvn -q -B -f "$DIR/pom.xml" dependency:copy-dependencies -DoutputDirectory="$DIR/lib.tmp" -DincludeScope=runtime >&2
+ls "$DIR/lib.tmp"/temporal-test-server-*.jar >/dev/null 2>&1 || { echo "firebreak: maven fetched no temporal-test-server jar" >&2; exit 1; }
 rm -rf "$DIR/lib"; mv "$DIR/lib.tmp" "$DIR/lib"
 cat > "$WRAPPER.tmp" <<WRAP
 #!/bin/sh

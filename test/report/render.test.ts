@@ -63,7 +63,13 @@ describe('report rendering', () => {
       expect(cells[1]).toBe(entry?.at);
     });
     expect(rows.map((r) => r[3])).toEqual(
-      expect.arrayContaining(['Alert received', 'Approved', 'Escalated', 'Step finished', 'Notification failed']),
+      expect.arrayContaining([
+        'Alert received',
+        'Approved',
+        'Escalated',
+        'Step finished',
+        'Notification failed',
+      ]),
     );
   });
 
@@ -87,7 +93,9 @@ describe('report rendering', () => {
   });
 
   it('computes MTTA from the first human decision and MTTR from the end', () => {
-    const summary = Object.fromEntries(tableRows(renderMarkdown(scriptedIncident(), OPTS), 'Summary').map((r) => [r[0], r[1]]));
+    const summary = Object.fromEntries(
+      tableRows(renderMarkdown(scriptedIncident(), OPTS), 'Summary').map((r) => [r[0], r[1]]),
+    );
     // 02:10:03.120 → approval at 02:27:41.000; end at 02:31:15.000.
     expect(summary.MTTA).toBe(
       '17m 38s (approved remediate-terminate by Li Wei (li.wei) via email at 2026-03-14T02:27:41.000Z)',
@@ -121,7 +129,10 @@ describe('report rendering', () => {
 
   it('lists follow-up items for the skipped step, the failed page, the manual action and the escalation', () => {
     const markdown = renderMarkdown(scriptedIncident(), OPTS);
-    const followUps = markdown.slice(markdown.indexOf('## Follow-up items')).split('\n').filter((l) => l.startsWith('- [ ] '));
+    const followUps = markdown
+      .slice(markdown.indexOf('## Follow-up items'))
+      .split('\n')
+      .filter((l) => l.startsWith('- [ ] '));
     expect(followUps).toHaveLength(4);
     expect(followUps[0]).toContain('diag-redis');
     expect(followUps.join('\n')).toContain('Manual action noted by Li Wei');
@@ -137,17 +148,27 @@ describe('report rendering', () => {
     verify.status = 'failed';
     verify.error = 'count 96 is not below 80';
     state.steps.push({ ...remediation, id: 'restart-app', status: 'rejected', hosts: [] });
-    state.steps.push({ ...remediation, id: 'flush-redis', status: 'expired', hosts: [], decidedBy: undefined });
+    state.steps.push({
+      ...remediation,
+      id: 'flush-redis',
+      status: 'expired',
+      hosts: [],
+      decidedBy: undefined,
+    });
     state.status = 'failed';
     const markdown = renderMarkdown(state, OPTS);
     const summary = Object.fromEntries(tableRows(markdown, 'Summary').map((r) => [r[0], r[1]]));
     expect(summary.MTTR).toBe('— (not resolved)');
-    expect(markdown).toContain('- [ ] Verify remediate-terminate.verify-1 (Connections back under 80%) failed');
+    expect(markdown).toContain(
+      '- [ ] Verify remediate-terminate.verify-1 (Connections back under 80%) failed',
+    );
     expect(markdown).toContain('- [ ] Remediation restart-app');
     expect(markdown).toContain('- [ ] The approval for flush-redis');
     expect(markdown).toContain('ended with status failed');
     expect(tableRows(markdown, 'Failed steps')).toEqual([]);
-    expect(markdown).toContain('- `remediate-terminate.verify-1` (verify) Connections back under 80%: count 96 is not below 80');
+    expect(markdown).toContain(
+      '- `remediate-terminate.verify-1` (verify) Connections back under 80%: count 96 is not below 80',
+    );
   });
 
   it('renders the same state to the same bytes', () => {
@@ -197,8 +218,12 @@ describe('report rendering', () => {
     expect(html).toContain(
       'href="http://127.0.0.1:8233/namespaces/default/workflows/incident-pg-connections-exhausted-3f2a9c1d0b7e4a55"',
     );
-    expect(html).toContain('href="http://127.0.0.1:8080/incidents/incident-pg-connections-exhausted-3f2a9c1d0b7e4a55"');
-    expect(html).toContain('href="http://127.0.0.1:9090/graph?g0.expr=pg_stat_activity_count+%3E+90&#38;g0.tab=1"');
+    expect(html).toContain(
+      'href="http://127.0.0.1:8080/incidents/incident-pg-connections-exhausted-3f2a9c1d0b7e4a55"',
+    );
+    expect(html).toContain(
+      'href="http://127.0.0.1:9090/graph?g0.expr=pg_stat_activity_count+%3E+90&#38;g0.tab=1"',
+    );
   });
 
   it('does not link a generatorURL that is not http(s)', () => {

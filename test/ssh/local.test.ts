@@ -46,7 +46,14 @@ describe('local transport', () => {
     const r = await acts.runCommand(input('echo out; echo err >&2; exit 3'));
     expect(r.hosts).toHaveLength(1);
     const h = r.hosts[0]!;
-    expect(h).toMatchObject({ host: 'local', ok: false, exitCode: 3, stdout: 'out\n', stderr: 'err\n', truncated: false });
+    expect(h).toMatchObject({
+      host: 'local',
+      ok: false,
+      exitCode: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      truncated: false,
+    });
   });
 
   test('reports the signal when the command is killed by one', async () => {
@@ -98,14 +105,22 @@ describe('local transport', () => {
 
   test('runs in the given cwd with env values passed literally', async () => {
     const hostile = `a'b; touch ${home}/pwned $(id) \`id\``;
-    const r = await acts.runCommand(input('pwd; printf "%s" "$WEIRD"', { cwd: home, env: { WEIRD: hostile } }));
+    const r = await acts.runCommand(
+      input('pwd; printf "%s" "$WEIRD"', { cwd: home, env: { WEIRD: hostile } }),
+    );
     expect(r.hosts[0]!.stdout).toBe(`${home}\n${hostile}`);
     expect(existsSync(join(home, 'pwned'))).toBe(false);
   });
 
   test('shell-quoted hostile values rendered into a command never execute', async () => {
     const canary = join(home, 'canary');
-    const values = [`; touch ${canary}`, `$(touch ${canary})`, `\`touch ${canary}\``, `'; touch ${canary}; '`, `x\ntouch ${canary}`];
+    const values = [
+      `; touch ${canary}`,
+      `$(touch ${canary})`,
+      `\`touch ${canary}\``,
+      `'; touch ${canary}; '`,
+      `x\ntouch ${canary}`,
+    ];
     for (const v of values) {
       const r = await acts.runCommand(input(`printf '%s' ${shellQuote(v)}`));
       expect(r.hosts[0]!.stdout).toBe(v);
@@ -127,7 +142,9 @@ describe('local transport', () => {
 
   test('a command timeout kills the whole process group and fails with CommandTimeout', async () => {
     const pidFile = join(home, 'timeout.pid');
-    const f = await failure(acts.runCommand(input(`sleep 300 & echo $! > ${pidFile}; wait`, { timeoutMs: 500 })));
+    const f = await failure(
+      acts.runCommand(input(`sleep 300 & echo $! > ${pidFile}; wait`, { timeoutMs: 500 })),
+    );
     expect(f.type).toBe('CommandTimeout');
     expect(f.nonRetryable).toBe(true);
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -140,7 +157,7 @@ describe('local transport', () => {
     const p = env.run(acts.runCommand, input(`sleep 300 & echo $! > ${pidFile}; wait`));
     const deadline = Date.now() + 5000;
     while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    env.cancel('test');
+    env.cancel();
     await expect(p).rejects.toThrow();
     const pid = Number(readFileSync(pidFile, 'utf8'));
     expect(alive(pid)).toBe(false);

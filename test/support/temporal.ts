@@ -7,7 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../scripts/provision';
 
 let runtimeInstalled = false;
@@ -72,8 +77,9 @@ type CreateOptions = {
   namespace?: string;
 };
 /** `TestWorkflowEnvironment.create` is private in 1.24's typings but is the only way to attach time skipping to a server we started. */
-const createEnv = (TestWorkflowEnvironment as unknown as { create(o: CreateOptions): Promise<TestWorkflowEnvironment> })
-  .create.bind(TestWorkflowEnvironment);
+const createEnv = (
+  TestWorkflowEnvironment as unknown as { create(o: CreateOptions): Promise<TestWorkflowEnvironment> }
+).create.bind(TestWorkflowEnvironment);
 
 /** Starts the time-skipping wrapper ourselves (the JVM can miss the SDK's start window on a busy box). */
 async function startOwnTestServer(path: string): Promise<TestWorkflowEnvironment> {
@@ -82,7 +88,11 @@ async function startOwnTestServer(path: string): Promise<TestWorkflowEnvironment
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
     await waitForPort(port, 120_000);
-    const env = await createEnv({ server: { type: 'existing' }, address: `127.0.0.1:${port}`, supportsTimeSkipping: true });
+    const env = await createEnv({
+      server: { type: 'existing' },
+      address: `127.0.0.1:${port}`,
+      supportsTimeSkipping: true,
+    });
     const teardown = env.teardown.bind(env);
     env.teardown = async () => {
       await teardown();
@@ -103,7 +113,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const path = await ensureTestServerBinary();
   if (!path) return TestWorkflowEnvironment.createTimeSkipping();
   try {
-    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+    return await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path } },
+    });
   } catch {
     return startOwnTestServer(path);
   }

@@ -5,7 +5,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { IncidentState } from '../../incident/types';
-import { alertSignal, approveUpdate, closeUpdate, noteUpdate, rejectUpdate, stateQuery } from '../../workflows/definitions';
+import {
+  alertSignal,
+  approveUpdate,
+  closeUpdate,
+  noteUpdate,
+  rejectUpdate,
+  stateQuery,
+} from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { createTimeSkippingEnv, updateFailure, workflowBundle } from '../support/temporal';
 import { fakeActivities, type FakeActivities } from './support/fakes';
@@ -20,7 +27,12 @@ const taskQueue = 'wf-approvals';
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   acts = fakeActivities({ 'broken-fix': 1 });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: acts });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: acts,
+  });
   running = worker.run();
 }, 240_000);
 
@@ -41,15 +53,21 @@ async function until(handle: Handle, pred: (s: IncidentState) => boolean): Promi
   throw new Error('condition not reached');
 }
 
-const ran = (incidentId: string) => acts.commands.filter((c) => c.incidentId === incidentId).map((c) => c.stepId);
+const ran = (incidentId: string) =>
+  acts.commands.filter((c) => c.incidentId === incidentId).map((c) => c.stepId);
 const alice = { person: 'alice', channel: 'cli' as const };
 
 function approvalPlan(resolution: 'verify' | 'alert_resolved' | 'human' = 'verify') {
   return makePlan(
     {
-      diagnostics: [{ parallel: false, steps: [{ step: commandStep('check', 'true'), onFailure: 'continue' }] }],
+      diagnostics: [
+        { parallel: false, steps: [{ step: commandStep('check', 'true'), onFailure: 'continue' }] },
+      ],
       remediations: [
-        remediation('restart', 'systemctl restart svc', { approval: 'required', approvalTimeoutMs: 10 * 60_000 }),
+        remediation('restart', 'systemctl restart svc', {
+          approval: 'required',
+          approvalTimeoutMs: 10 * 60_000,
+        }),
         remediation('cleanup', 'rm -f /tmp/x'),
       ],
       resolution: { mode: resolution, timeoutMs: 30 * 60_000 },
@@ -60,7 +78,11 @@ function approvalPlan(resolution: 'verify' | 'alert_resolved' | 'human' = 'verif
 
 async function start(plan = approvalPlan()): Promise<{ handle: Handle; id: string }> {
   const input = makeInput(plan);
-  const handle = await env.client.workflow.start(incidentWorkflow, { args: [input], taskQueue, workflowId: input.incidentId });
+  const handle = await env.client.workflow.start(incidentWorkflow, {
+    args: [input],
+    taskQueue,
+    workflowId: input.incidentId,
+  });
   return { handle, id: input.incidentId };
 }
 
@@ -68,17 +90,30 @@ describe('approvals on the time-skipping server', () => {
   it('runs an approved step, records who approved it, and resolves when verification passes', async () => {
     const { handle, id } = await start();
     await until(handle, (s) => s.status === 'awaiting_approval');
-    await handle.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: alice, comment: 'go', nonce: 'n-1' }] });
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ stepId: 'restart', actor: alice, comment: 'go', nonce: 'n-1' }],
+    });
     const final = await handle.result();
     expect(final.status).toBe('resolved');
     expect(ran(id)).toEqual(['check', 'restart', 'cleanup']);
     const step = final.steps.find((s) => s.id === 'restart')!;
     expect(step.status).toBe('succeeded');
-    expect(step.decidedBy).toMatchObject({ person: 'alice', channel: 'cli', decision: 'approved', comment: 'go' });
+    expect(step.decidedBy).toMatchObject({
+      person: 'alice',
+      channel: 'cli',
+      decision: 'approved',
+      comment: 'go',
+    });
     expect(final.usedNonces).toEqual(['n-1']);
     expect(final.report?.markdownPath).toContain(id);
     expect(final.timeline.map((t) => t.kind)).toEqual(
-      expect.arrayContaining(['alert_received', 'approval_requested', 'approved', 'step_finished', 'report_written']),
+      expect.arrayContaining([
+        'alert_received',
+        'approval_requested',
+        'approved',
+        'step_finished',
+        'report_written',
+      ]),
     );
   });
 
@@ -87,10 +122,14 @@ describe('approvals on the time-skipping server', () => {
     try {
       await until(handle, (s) => s.status === 'awaiting_approval');
       const reason = await updateFailure(
-        handle.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: { person: 'carol', channel: 'email' } }] }),
+        handle.executeUpdate(approveUpdate, {
+          args: [{ stepId: 'restart', actor: { person: 'carol', channel: 'email' } }],
+        }),
       );
       expect(reason).toBe(`carol is not an approver for step restart of incident ${id}`);
-      const wrongStep = await updateFailure(handle.executeUpdate(approveUpdate, { args: [{ stepId: 'cleanup', actor: alice }] }));
+      const wrongStep = await updateFailure(
+        handle.executeUpdate(approveUpdate, { args: [{ stepId: 'cleanup', actor: alice }] }),
+      );
       expect(wrongStep).toMatch(/step cleanup is not awaiting approval in incident/);
       const s = await handle.query(stateQuery);
       expect(s.status).toBe('awaiting_approval');
@@ -104,14 +143,21 @@ describe('approvals on the time-skipping server', () => {
 
   it('refuses a reused approval-link nonce', async () => {
     const plan = approvalPlan();
-    plan.remediations[1] = remediation('second', 'true', { approval: 'required', approvalTimeoutMs: 10 * 60_000 });
+    plan.remediations[1] = remediation('second', 'true', {
+      approval: 'required',
+      approvalTimeoutMs: 10 * 60_000,
+    });
     const { handle } = await start(plan);
     try {
       await until(handle, (s) => s.pendingApprovals.some((p) => p.stepId === 'restart'));
-      await handle.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: alice, nonce: 'once' }] });
+      await handle.executeUpdate(approveUpdate, {
+        args: [{ stepId: 'restart', actor: alice, nonce: 'once' }],
+      });
       await until(handle, (s) => s.pendingApprovals.some((p) => p.stepId === 'second'));
       const reason = await updateFailure(
-        handle.executeUpdate(approveUpdate, { args: [{ stepId: 'second', actor: { person: 'bob', channel: 'email' }, nonce: 'once' }] }),
+        handle.executeUpdate(approveUpdate, {
+          args: [{ stepId: 'second', actor: { person: 'bob', channel: 'email' }, nonce: 'once' }],
+        }),
       );
       expect(reason).toMatch(/already used.*bob/);
     } finally {
@@ -122,7 +168,9 @@ describe('approvals on the time-skipping server', () => {
   it('skips a rejected step, records the rejection, and goes on with the next remediation', async () => {
     const { handle, id } = await start();
     await until(handle, (s) => s.status === 'awaiting_approval');
-    await handle.executeUpdate(rejectUpdate, { args: [{ stepId: 'restart', actor: { person: 'bob', channel: 'api' }, comment: 'not now' }] });
+    await handle.executeUpdate(rejectUpdate, {
+      args: [{ stepId: 'restart', actor: { person: 'bob', channel: 'api' }, comment: 'not now' }],
+    });
     const final = await handle.result();
     expect(ran(id)).toEqual(['check', 'cleanup']);
     const step = final.steps.find((s) => s.id === 'restart')!;
@@ -137,7 +185,9 @@ describe('approvals on the time-skipping server', () => {
     try {
       await until(handle, (s) => s.status === 'awaiting_approval');
       await env.sleep(10 * 60_000 - 1000);
-      expect((await handle.query(stateQuery)).steps.find((s) => s.id === 'restart')?.status).toBe('awaiting_approval');
+      expect((await handle.query(stateQuery)).steps.find((s) => s.id === 'restart')?.status).toBe(
+        'awaiting_approval',
+      );
       await env.sleep(1000);
       const s = await until(handle, (st) => st.timeline.some((t) => t.kind === 'escalated'));
       expect(s.steps.find((x) => x.id === 'restart')?.status).toBe('expired');
@@ -147,7 +197,9 @@ describe('approvals on the time-skipping server', () => {
       await env.sleep(60 * 60_000);
       expect(ran(id)).toEqual(['check']);
       // An escalated incident ends when a human closes it.
-      await handle.executeUpdate(closeUpdate, { args: [{ actor: { person: 'bob', channel: 'cli' }, outcome: 'resolved', comment: 'fixed by hand' }] });
+      await handle.executeUpdate(closeUpdate, {
+        args: [{ actor: { person: 'bob', channel: 'cli' }, outcome: 'resolved', comment: 'fixed by hand' }],
+      });
       const final = await handle.result();
       expect(final.status).toBe('resolved');
       expect(ran(id)).toEqual(['check']);
@@ -159,7 +211,10 @@ describe('approvals on the time-skipping server', () => {
   it('cancels the incident when the alert resolves before any remediation ran', async () => {
     const { handle, id } = await start();
     await until(handle, (s) => s.status === 'awaiting_approval');
-    await handle.signal(alertSignal, { alert: makeAlert({ status: 'resolved', endsAt: '2026-01-01T00:05:00Z' }), receivedAt: '2026-01-01T00:05:01Z' });
+    await handle.signal(alertSignal, {
+      alert: makeAlert({ status: 'resolved', endsAt: '2026-01-01T00:05:00Z' }),
+      receivedAt: '2026-01-01T00:05:01Z',
+    });
     const final = await handle.result();
     expect(final.status).toBe('cancelled');
     expect(final.steps.find((s) => s.id === 'restart')?.status).toBe('cancelled');
@@ -175,12 +230,17 @@ describe('approvals on the time-skipping server', () => {
     await handle.signal(alertSignal, { alert: makeAlert(), receivedAt: '2026-01-01T00:01:00Z' });
     await until(handle, (s) => s.steps.some((x) => x.id === 'cleanup' && x.status === 'succeeded'));
     await handle.executeUpdate(noteUpdate, { args: [{ actor: alice, text: 'watching the graphs' }] });
-    await handle.signal(alertSignal, { alert: makeAlert({ status: 'resolved' }), receivedAt: '2026-01-01T00:09:00Z' });
+    await handle.signal(alertSignal, {
+      alert: makeAlert({ status: 'resolved' }),
+      receivedAt: '2026-01-01T00:09:00Z',
+    });
     const final = await handle.result();
     expect(final.status).toBe('resolved');
     expect(final.alertCount).toBe(2);
     expect(ran(id)).toEqual(['check', 'cleanup']);
-    expect(final.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['alert_repeated', 'note', 'alert_resolved']));
+    expect(final.timeline.map((t) => t.kind)).toEqual(
+      expect.arrayContaining(['alert_repeated', 'note', 'alert_resolved']),
+    );
   });
 
   it('escalates with the evidence when a remediation fails, without retrying it', async () => {

@@ -40,7 +40,10 @@ afterAll(async () => {
 const pages = (s: IncidentState) => s.timeline.filter((t) => t.kind === 'escalated');
 
 /** Queries until `pred` holds (bounded real time): the worker processes a fired timer asynchronously. */
-async function until(handle: { query: (q: typeof stateQuery) => Promise<IncidentState> }, pred: (s: IncidentState) => boolean) {
+async function until(
+  handle: { query: (q: typeof stateQuery) => Promise<IncidentState> },
+  pred: (s: IncidentState) => boolean,
+) {
   for (let i = 0; i < 100; i++) {
     const s = await handle.query(stateQuery);
     if (pred(s)) return s;
@@ -50,9 +53,27 @@ async function until(handle: { query: (q: typeof stateQuery) => Promise<Incident
 }
 
 async function startIncident(severity: Severity, repeatLast = true) {
-  const input = makeInput(makePlan({ escalation: { levels: [['alice'], ['bob'], ['carol']], intervalMs: { ...DEFAULT_ESCALATION_MS }, repeatLast } }, severity));
-  const handle = await env.client.workflow.start(incidentWorkflow, { args: [input], taskQueue, workflowId: input.incidentId });
-  await until(handle, (s) => s.oncall !== undefined && s.timeline.some((t) => t.kind === 'notification_sent'));
+  const input = makeInput(
+    makePlan(
+      {
+        escalation: {
+          levels: [['alice'], ['bob'], ['carol']],
+          intervalMs: { ...DEFAULT_ESCALATION_MS },
+          repeatLast,
+        },
+      },
+      severity,
+    ),
+  );
+  const handle = await env.client.workflow.start(incidentWorkflow, {
+    args: [input],
+    taskQueue,
+    workflowId: input.incidentId,
+  });
+  await until(
+    handle,
+    (s) => s.oncall !== undefined && s.timeline.some((t) => t.kind === 'notification_sent'),
+  );
   return { handle, input };
 }
 
@@ -64,7 +85,9 @@ describe('escalation timers on the time-skipping server', () => {
       try {
         const start = await handle.query(stateQuery);
         expect(start.severity).toBe(severity);
-        expect(start.timeline.filter((t) => t.kind === 'notification_sent').map((t) => t.data?.kind)).toEqual(['opened']);
+        expect(start.timeline.filter((t) => t.kind === 'notification_sent').map((t) => t.data?.kind)).toEqual(
+          ['opened'],
+        );
         await env.sleep(interval - 1000);
         expect(pages(await handle.query(stateQuery))).toHaveLength(0);
         await env.sleep(1000);
@@ -88,9 +111,14 @@ describe('escalation timers on the time-skipping server', () => {
         await env.sleep(interval);
         await until(handle, (s) => pages(s).length === n);
       }
-      const s = await until(handle, (st) => st.timeline.filter((t) => t.kind === 'notification_sent').length === 5);
+      const s = await until(
+        handle,
+        (st) => st.timeline.filter((t) => t.kind === 'notification_sent').length === 5,
+      );
       expect(pages(s).map((p) => p.data?.level)).toEqual([1, 2, 2, 2]);
-      const sent = acts.notifications.filter((n) => n.incidentId === input.incidentId && n.kind === 'escalated');
+      const sent = acts.notifications.filter(
+        (n) => n.incidentId === input.incidentId && n.kind === 'escalated',
+      );
       expect(sent.map((n) => n.to)).toEqual([['bob'], ['carol'], ['carol'], ['carol']]);
       expect(s.escalation.stopped).toBe(false);
 
@@ -110,8 +138,14 @@ describe('escalation timers on the time-skipping server', () => {
     try {
       await env.sleep(DEFAULT_ESCALATION_MS.P0 * 4);
       const s = await until(handle, (st) => st.escalation.stopped);
-      expect(pages(s).filter((p) => p.data?.level !== undefined && p.message.startsWith('paged')).map((p) => p.data?.level)).toEqual([1, 2]);
-      expect(s.timeline.some((t) => t.kind === 'escalated' && t.message.includes('repeatLast is off'))).toBe(true);
+      expect(
+        pages(s)
+          .filter((p) => p.data?.level !== undefined && p.message.startsWith('paged'))
+          .map((p) => p.data?.level),
+      ).toEqual([1, 2]);
+      expect(s.timeline.some((t) => t.kind === 'escalated' && t.message.includes('repeatLast is off'))).toBe(
+        true,
+      );
     } finally {
       await handle.terminate('test done');
     }

@@ -28,7 +28,17 @@ export const ONCALL: OnCallSnapshot = {
 };
 
 export function hostResult(exitCode: number, stdout = '', over: Partial<HostRecord> = {}): HostRecord {
-  return { host: 'localhost', ok: exitCode === 0, exitCode, stdout, stderr: '', truncated: false, durationMs: 5, values: {}, ...over };
+  return {
+    host: 'localhost',
+    ok: exitCode === 0,
+    exitCode,
+    stdout,
+    stderr: '',
+    truncated: false,
+    durationMs: 5,
+    values: {},
+    ...over,
+  };
 }
 
 export interface FakeActivities extends IncidentActivities {
@@ -39,7 +49,10 @@ export interface FakeActivities extends IncidentActivities {
 
 /** `results` maps a step id to its exit code (default 0) or a function producing the result. */
 export function fakeActivities(
-  results: Record<string, number | ((i: RunCommandInput) => RunCommandResult | Promise<RunCommandResult>)> = {},
+  results: Record<
+    string,
+    number | ((i: RunCommandInput) => RunCommandResult | Promise<RunCommandResult>)
+  > = {},
 ): FakeActivities {
   const commands: RunCommandInput[] = [];
   const notifications: NotificationInput[] = [];
@@ -64,12 +77,21 @@ export function fakeActivities(
     async sendNotification(input) {
       notifications.push(input);
       return {
-        deliveries: input.to.map((to) => ({ to, email: `${to}@example.test`, ok: true, messageId: `<${notifications.length}@test>` })),
+        deliveries: input.to.map((to) => ({
+          to,
+          email: `${to}@example.test`,
+          ok: true,
+          messageId: `<${notifications.length}@test>`,
+        })),
       };
     },
     async writeReport(input) {
       reports.push(input);
-      return { markdownPath: `/tmp/${input.state.id}.md`, htmlPath: `/tmp/${input.state.id}.html`, emailed: false };
+      return {
+        markdownPath: `/tmp/${input.state.id}.md`,
+        htmlPath: `/tmp/${input.state.id}.html`,
+        emailed: false,
+      };
     },
   };
 }

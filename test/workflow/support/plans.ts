@@ -30,7 +30,11 @@ export function commandStep(id: string, command: string, over: Partial<CommandSt
   };
 }
 
-export function remediation(id: string, command: string, over: Partial<RemediationStep> = {}): RemediationStep {
+export function remediation(
+  id: string,
+  command: string,
+  over: Partial<RemediationStep> = {},
+): RemediationStep {
   return {
     id,
     title: `remediate ${id}`,
@@ -57,11 +61,21 @@ export function makePlan(over: Partial<Plan> = {}, severity: Severity = 'P1'): P
     trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'TestAlert' }] },
     vars: {},
     targets: {
-      local: { name: 'local', transport: 'local', hosts: [lit('localhost', 'text')], concurrency: 1, failFast: false },
+      local: {
+        name: 'local',
+        transport: 'local',
+        hosts: [lit('localhost', 'text')],
+        concurrency: 1,
+        failFast: false,
+      },
     },
     diagnostics: [],
     remediations: [],
-    escalation: { levels: [['alice'], ['bob'], ['carol']], intervalMs: { ...DEFAULT_ESCALATION_MS }, repeatLast: true },
+    escalation: {
+      levels: [['alice'], ['bob'], ['carol']],
+      intervalMs: { ...DEFAULT_ESCALATION_MS },
+      repeatLast: true,
+    },
     notify: [],
     resolution: { mode: 'human', timeoutMs: 30 * 60_000 },
     ...over,

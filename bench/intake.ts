@@ -1,0 +1,208 @@
+/**
+ * Intake benchmark: a burst of Alertmanager deliveries over a set of fingerprints against the real
+ * intake and a Temporal dev server. Prints accepted alerts/s, HTTP latency, and webhook receipt →
+ * workflow started (p50/p99), then checks the counts add up: exactly one incident per fingerprint
+ * and every other delivery signalled to it (read back from the workflow histories).
+ *
+ *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 64]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Client } from '@temporalio/client';
+import type { FirebreakConfig } from '../config/types';
+import { libraryFromPlans, startIntake } from '../intake';
+import type { Plan } from '../plan/types';
+import { createDevServerEnv } from '../test/support/temporal';
+import { INCIDENT_WORKFLOW } from '../workflows/definitions';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i === -1 ? undefined : Number(process.argv[i + 1]);
+  return v !== undefined && Number.isInteger(v) && v > 0 ? v : def;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+function payload(fp: string, seq: number): string {
+  const labels = { alertname: 'BenchAlert', service: 'bench', instance: '127.0.0.1:9', severity: 'warning' };
+  return JSON.stringify({
+    version: '4',
+    groupKey: '{}:{alertname="BenchAlert"}',
+    status: 'firing',
+    receiver: 'firebreak',
+    groupLabels: { alertname: 'BenchAlert' },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example',
+    alerts: [{ status: 'firing', labels: { ...labels, fp }, annotations: { seq: String(seq) }, startsAt: '2026-11-21T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: fp }],
+  });
+}
+
+const plan: Plan = {
+  planVersion: 1,
+  hash: 'bench',
+  runbook: { id: 'bench', title: 'Bench runbook', service: 'bench', severity: 'P3', owners: ['alice'], file: 'bench.yaml' },
+  trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'BenchAlert' }] },
+  vars: {},
+  targets: {},
+  diagnostics: [],
+  remediations: [],
+  escalation: { levels: [['alice']], intervalMs: { P0: 300_000, P1: 900_000, P2: 3_600_000, P3: 14_400_000 }, repeatLast: false },
+  notify: [],
+  resolution: { mode: 'human', timeoutMs: 600_000 },
+};
+
+async function main(): Promise<void> {
+  const deliveries = arg('deliveries', 5000);
+  const fingerprints = arg('fingerprints', 200);
+  const concurrency = arg('concurrency', 64);
+  const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-'));
+  process.stderr.write('bench:intake starting the Temporal dev server...\n');
+  const env = await createDevServerEnv();
+  const taskQueue = 'bench-intake';
+  const config: FirebreakConfig = {
+    home,
+    runbooksDir: home,
+    oncallFile: path.join(home, 'oncall.yaml'),
+    temporal: { namespace: 'default', taskQueue },
+    intake: { host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, tokens: {} },
+    mail: { from: 'bench@example.com', outboxDir: path.join(home, 'outbox') },
+    reportsDir: path.join(home, 'reports'),
+    approvalSigningKey: 'bench-key-0123456789abcdef',
+    approvalLinkTtlMs: 3_600_000,
+    ssh: { knownHostsFile: '/dev/null', useAgent: false, acceptUnknownHosts: false, connectTimeoutMs: 1000, keepaliveIntervalMs: 10_000, poolMaxPerHost: 1, poolIdleMs: 1000 },
+    inventory: {},
+    secrets: {},
+  };
+  const startLatencies: number[] = [];
+  // A client over the SDK's native (Rust) connection: measurably cheaper per call than grpc-js.
+  const client = new Client({ connection: env.nativeConnection });
+  const intake = await startIntake(config, {
+    client,
+    library: libraryFromPlans([plan]),
+    onIncidentStarted: (_id, ms) => startLatencies.push(ms),
+  });
+  try {
+    const url = `${intake.url}/v1/alerts/alertmanager`;
+    // Warm-up: one connection, one unrelated fingerprint (not counted).
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload('warmup', -1) });
+
+    const fps = Array.from({ length: fingerprints }, (_, i) => `fp${i.toString(16).padStart(6, '0')}`);
+    // The load runs on its own thread (own event loop) so it does not steal the intake's.
+    const t0 = performance.now();
+    const load = await new Promise<LoadResult>((resolve, reject) => {
+      const w = new Worker(__filename, { workerData: { url, fps, deliveries, concurrency } satisfies LoadSpec });
+      w.once('message', (m: LoadResult) => resolve(m));
+      w.once('error', reject);
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const { http, started, signalled, failed } = load;
+
+    // Read back: exactly one run per fingerprint, and every delivery is in some history.
+    let runs = 0;
+    let inputs = 0;
+    let signals = 0;
+    for (const fp of fps) {
+      const handle = client.workflow.getHandle(`incident-bench-${fp}`);
+      const history = await handle.fetchHistory();
+      runs++;
+      for (const e of history.events ?? []) {
+        if (e.workflowExecutionStartedEventAttributes) inputs++;
+        if (e.workflowExecutionSignaledEventAttributes) signals++;
+      }
+    }
+    const count = await client.workflow.count(`WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-fp'`);
+
+    const lines = [
+      `bench:intake  ${deliveries} deliveries over ${fingerprints} fingerprints, ${concurrency} concurrent clients`,
+      `  accepted            ${(deliveries / seconds).toFixed(0)} alerts/s (${seconds.toFixed(2)} s, ${failed} non-202)`,
+      `  http 202 latency    p50 ${fmt(pct(http, 50))}  p99 ${fmt(pct(http, 99))}  max ${fmt(Math.max(...http))}`,
+      `  receipt → started   p50 ${fmt(pct(startLatencies.slice(1), 50))}  p99 ${fmt(pct(startLatencies.slice(1), 99))}  (${startLatencies.length - 1} starts)`,
+      `  incidents           ${started} started by the intake, ${count.count} in visibility (eventual), ${runs} histories with ${inputs} starts`,
+      `  deliveries          ${started} as workflow input + ${signals} signals = ${started + signals} (expected ${deliveries}); intake said ${signalled} signalled`,
+      `  verdict             ${inputs === fingerprints && started + signals === deliveries ? 'counts add up' : 'COUNTS DO NOT ADD UP'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (inputs !== fingerprints || started + signals !== deliveries) process.exitCode = 1;
+  } finally {
+    await intake.close();
+    await env.teardown();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+interface LoadSpec {
+  url: string;
+  fps: string[];
+  deliveries: number;
+  concurrency: number;
+}
+interface LoadResult {
+  http: number[];
+  started: number;
+  signalled: number;
+  failed: number;
+}
+
+/** `concurrency` keep-alive clients posting `deliveries` payloads round-robin over the fingerprints. */
+async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
+  const target = new URL(spec.url);
+  const post = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const out: LoadResult = { http: [], started: 0, signalled: 0, failed: 0 };
+  let next = 0;
+  const client = async (): Promise<void> => {
+    while (next < spec.deliveries) {
+      const seq = next++;
+      const t = performance.now();
+      const res = await post(payload(spec.fps[seq % spec.fps.length] as string, seq));
+      out.http.push(performance.now() - t);
+      if (res.status !== 202) {
+        out.failed++;
+        continue;
+      }
+      for (const i of (JSON.parse(res.text) as { incidents: { action: string }[] }).incidents) {
+        if (i.action === 'started') out.started++;
+        else if (i.action === 'signalled') out.signalled++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, client));
+  agent.destroy();
+  return out;
+}
+
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench:intake failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+} else {
+  runLoad(workerData as LoadSpec).then(
+    (r) => parentPort?.postMessage(r),
+    (err: unknown) => {
+      throw err;
+    },
+  );
+}

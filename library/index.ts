@@ -1,0 +1,98 @@
+/**
+ * A runbook library: every `*.yaml`/`*.yml` under a directory (or an explicit file list),
+ * validated and compiled, with ids unique across the library; and which plans an alert triggers.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { AlertInstance } from '../alerts/types';
+import { sortDiagnostics, type Diagnostic } from '../loader';
+import { matchesTrigger } from '../plan/match';
+import type { Plan } from '../plan/types';
+import { validateRunbook, type ValidateOptions } from '../validator';
+
+export interface Library {
+  plans: Plan[];
+  /** Sorted by file, line, column. */
+  diagnostics: Diagnostic[];
+  /** Every runbook file looked at, in order. */
+  files: string[];
+}
+
+/** Bounds on the directory walk (a library is tens of files; this stops a mistaken `/`). */
+const MAX_DEPTH = 8;
+const MAX_FILES = 20_000;
+
+const isRunbookFile = (name: string): boolean => /\.ya?ml$/i.test(name);
+
+/** Runbook files under `dir`, sorted, skipping hidden directories and node_modules. */
+export function findRunbookFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    if (depth > MAX_DEPTH || out.length >= MAX_FILES) return;
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && isRunbookFile(e.name) && out.length < MAX_FILES) out.push(p);
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/**
+ * Loads a library from a directory (plan files relative to it) or from a list of files and/or
+ * directories. Unreadable paths and duplicate ids are diagnostics too.
+ */
+export function loadLibrary(input: string | readonly string[], options: ValidateOptions = {}): Library {
+  const diagnostics: Diagnostic[] = [];
+  const entries: { file: string; root: string }[] = [];
+  for (const path of typeof input === 'string' ? [input] : input) {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch (err) {
+      diagnostics.push({ file: path, line: 1, col: 1, severity: 'error', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    if (isDir) for (const f of findRunbookFiles(path)) entries.push({ file: f, root: path });
+    else entries.push({ file: path, root: '' });
+  }
+
+  const plans: Plan[] = [];
+  const byId = new Map<string, string>();
+  for (const { file, root } of entries) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (err) {
+      diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    const planFile = root ? relative(root, file) : file;
+    const result = validateRunbook(source, file, { ...options, planFile });
+    diagnostics.push(...result.diagnostics);
+    if (!result.plan) continue;
+    const first = byId.get(result.plan.runbook.id);
+    if (first !== undefined) {
+      const pos = result.idPosition ?? { line: 1, col: 1 };
+      diagnostics.push({
+        file,
+        ...pos,
+        severity: 'error',
+        message: `duplicate runbook id "${result.plan.runbook.id}" (also defined in ${first})`,
+      });
+      continue;
+    }
+    byId.set(result.plan.runbook.id, file);
+    plans.push(result.plan);
+  }
+  return { plans, diagnostics: sortDiagnostics(diagnostics), files: entries.map((e) => e.file) };
+}
+
+/** Firing or resolved, the plans whose trigger matches the alert's labels, in library order. */
+export function matchAlert(plans: readonly Plan[], alert: Pick<AlertInstance, 'labels'>): Plan[] {
+  return plans.filter((p) => matchesTrigger(p.trigger, alert.labels));
+}
+

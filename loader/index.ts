@@ -1,0 +1,147 @@
+/**
+ * Reading runbook YAML with positions. The document is parsed once with a `LineCounter`; every
+ * node's JSON pointer is mapped to its line:col (and a map key's own position), so schema and
+ * semantic errors can point at the offending node. YAML problems of any kind — tabs, duplicate
+ * keys, unclosed quotes, binary junk, alias bombs — come back as positioned diagnostics, never
+ * as exceptions.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Diagnostic, Position } from './diagnostics';
+
+export * from './diagnostics';
+
+/** Where a node sits: its value, and for map entries also its key. */
+export interface NodePosition {
+  value: Position;
+  key?: Position;
+  /** Scalars: whether the text was quoted and sits on one line (so offsets map onto columns). */
+  inlineOffset?: number;
+}
+
+export interface LoadedYaml {
+  file: string;
+  /** The plain JS value (undefined when the YAML did not parse). */
+  value: unknown;
+  positions: Map<string, NodePosition>;
+  diagnostics: Diagnostic[];
+}
+
+/** Bounds so a hostile file cannot make the loader spin (nodes mapped, aliases expanded). */
+const MAX_NODES = 200_000;
+const MAX_ALIAS_COUNT = 100;
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function joinPointer(base: string, segment: string | number): string {
+  return `${base}/${escapePointer(String(segment))}`;
+}
+
+function controlCharDiagnostic(source: string, file: string, lc: LineCounter): Diagnostic | undefined {
+  // YAML forbids C0 controls other than tab/LF/CR; the parser passes some through silently.
+  // eslint-disable-next-line no-control-regex
+  const m = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.exec(source);
+  if (!m) return undefined;
+  const pos = lc.linePos(m.index);
+  const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return {
+    file,
+    line: pos.line,
+    col: pos.col,
+    severity: 'error',
+    message: `file contains binary data (character U+${code}); runbooks must be UTF-8 text`,
+  };
+}
+
+function keyAt(source: string, offset: number): string {
+  const rest = source.slice(offset, offset + 80);
+  const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\n]*)/.exec(rest);
+  return (m?.[1] ?? '').trim();
+}
+
+/** Parses one YAML document. Never throws for bad input. */
+export function loadYaml(source: string, file: string): LoadedYaml {
+  const lc = new LineCounter();
+  const positions = new Map<string, NodePosition>();
+  const diagnostics: Diagnostic[] = [];
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (err) {
+    // The parser reports problems as doc.errors; this guards against anything unforeseen.
+    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `cannot parse YAML: ${(err as Error).message}` });
+    return { file, value: undefined, positions, diagnostics };
+  }
+  const at = (offset: number): Position => {
+    const p = lc.linePos(Math.max(0, Math.min(offset, source.length)));
+    return { line: p.line, col: p.col };
+  };
+  // After parsing: the line counter is filled in by the parser.
+  const binary = controlCharDiagnostic(source, file, lc);
+  if (binary) diagnostics.push(binary);
+  for (const err of doc.errors) {
+    const offset = err.pos[0];
+    let message = err.message.split('\n')[0] ?? err.message;
+    if (err.code === 'DUPLICATE_KEY') message = `duplicate key "${keyAt(source, offset)}" (map keys must be unique)`;
+    diagnostics.push({ file, ...at(offset), severity: 'error', message: `YAML: ${message}` });
+  }
+  if (diagnostics.length > 0) return { file, value: undefined, positions, diagnostics };
+
+  let count = 0;
+  const walk = (node: unknown, pointer: string, key?: Position): void => {
+    if (++count > MAX_NODES) return;
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (range) {
+      const value = at(range[0]);
+      const entry: NodePosition = key ? { value, key } : { value };
+      if (isScalar(node) && typeof node.source === 'string') {
+        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+        const plainOneLine = node.type === 'PLAIN' || quoted;
+        const text = source.slice(range[0], range[1]);
+        if (plainOneLine && !text.includes('\n')) entry.inlineOffset = quoted ? 1 : 0;
+      }
+      positions.set(pointer, entry);
+    } else if (key) {
+      positions.set(pointer, { value: key, key });
+    }
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key as unknown;
+        const name = isScalar(k) ? String(k.value) : String(k);
+        const keyRange = (k as { range?: [number, number, number] } | null)?.range;
+        walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
+    } else if (isAlias(node)) {
+      // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
+    }
+  };
+  walk(doc.contents, '');
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `YAML: ${(err as Error).message.split('\n')[0]}` });
+    return { file, value: undefined, positions, diagnostics };
+  }
+  return { file, value, positions, diagnostics };
+}
+
+/**
+ * Position of the node at `pointer`, or of its nearest existing ancestor (a missing property is
+ * reported at its parent object). `key: true` prefers a map entry's key position.
+ */
+export function positionOf(loaded: Pick<LoadedYaml, 'positions'>, pointer: string, key = false): Position {
+  let p = pointer;
+  for (let guard = 0; guard < 1000; guard++) {
+    const found = loaded.positions.get(p);
+    if (found) return key && found.key ? found.key : found.value;
+    if (p === '') break;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+  return { line: 1, col: 1 };
+}

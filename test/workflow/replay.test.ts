@@ -1,0 +1,46 @@
+/**
+ * Replays recorded incident histories (test/workflow/fixtures/histories, made by
+ * `npm run record:histories`) against the current workflow code: a non-deterministic change to
+ * the interpreter fails here before it can break incidents that are already running.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundle } from '../support/temporal';
+import { FIXTURES_DIR, fixtureToHistory } from './support/record-histories';
+
+const files = readdirSync(FIXTURES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+beforeAll(() => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already
+  }
+});
+
+describe('recorded incident histories', () => {
+  it('include the representative incidents', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'approved-resolved.json',
+        'rejected-then-continued.json',
+        'approval-expired-escalated-closed.json',
+        'alert-resolved-cancelled.json',
+        'escalation-chain-acked-closed.json',
+        'remediation-failed-escalated.json',
+      ]),
+    );
+  });
+
+  for (const file of files) {
+    it(`replays ${file} deterministically against the current workflow code`, async () => {
+      const history = fixtureToHistory(JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8')));
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`),
+      ).resolves.toBeUndefined();
+    });
+  }
+});

@@ -1,0 +1,218 @@
+/**
+ * Records the histories of a few representative incidents on the time-skipping test server into
+ * test/workflow/fixtures/histories/*.json (`npm run record:histories`). The replay test runs the
+ * current workflow code against them, so a change that would break running incidents
+ * (non-determinism) fails in CI instead of in production. Re-record only on purpose.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { IncidentState } from '../../../incident/types';
+import { DEFAULT_ESCALATION_MS } from '../../../plan/types';
+import {
+  ackUpdate,
+  alertSignal,
+  approveUpdate,
+  closeUpdate,
+  noteUpdate,
+  rejectUpdate,
+  stateQuery,
+} from '../../../workflows/definitions';
+import { incidentWorkflow } from '../../../workflows/incident';
+import { createTimeSkippingEnv, workflowBundle } from '../../support/temporal';
+import { fakeActivities } from './fakes';
+import { commandStep, makeAlert, makePlan, remediation } from './plans';
+import type { Plan } from '../../../plan/types';
+
+export const FIXTURES_DIR = resolve(__dirname, '../fixtures/histories');
+const taskQueue = 'wf-record';
+type Handle = WorkflowHandle<typeof incidentWorkflow>;
+
+async function until(handle: Handle, pred: (s: IncidentState) => boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (pred(await handle.query(stateQuery))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached');
+}
+
+function basePlan(): Plan {
+  return makePlan(
+    {
+      diagnostics: [
+        {
+          parallel: true,
+          steps: [
+            { step: commandStep('check', 'true'), onFailure: 'continue' },
+            {
+              step: commandStep('load', 'uptime'),
+              when: "labels.alertname == 'TestAlert'",
+              onFailure: 'continue',
+            },
+          ],
+        },
+      ],
+      remediations: [
+        remediation('restart', 'systemctl restart svc', {
+          approval: 'required',
+          approvalTimeoutMs: 10 * 60_000,
+        }),
+        remediation('cleanup', 'rm -f /tmp/x', {
+          run: commandStep('cleanup', 'rm -f /tmp/x', { idempotent: false }),
+          verify: { steps: [commandStep('probe', 'true')], attempts: 2, intervalMs: 1000 },
+        }),
+      ],
+      resolution: { mode: 'verify', timeoutMs: 30 * 60_000 },
+    },
+    'P2',
+  );
+}
+
+const bob = { person: 'bob', channel: 'api' as const };
+
+/** name → how to drive the incident to its end. */
+const SCENARIOS: Record<
+  string,
+  { plan: () => Plan; drive: (h: Handle, env: TestWorkflowEnvironment) => Promise<void> }
+> = {
+  'approved-resolved': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
+    },
+  },
+  'rejected-then-continued': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(noteUpdate, { args: [{ actor: bob, text: 'looking' }] });
+      await h.executeUpdate(rejectUpdate, { args: [{ stepId: 'restart', actor: bob, comment: 'no' }] });
+    },
+  },
+  'approval-expired-escalated-closed': {
+    plan: basePlan,
+    async drive(h, env) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await env.sleep(10 * 60_000);
+      await until(h, (s) => s.status === 'escalated');
+      await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'resolved', comment: 'by hand' }] });
+    },
+  },
+  'alert-resolved-cancelled': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.signal(alertSignal, { alert: makeAlert(), receivedAt: '2026-01-01T00:01:00Z' });
+      await h.signal(alertSignal, {
+        alert: makeAlert({ status: 'resolved' }),
+        receivedAt: '2026-01-01T00:02:00Z',
+      });
+    },
+  },
+  'escalation-chain-acked-closed': {
+    plan: () =>
+      makePlan(
+        {
+          escalation: {
+            levels: [['alice'], ['bob'], ['carol']],
+            intervalMs: { ...DEFAULT_ESCALATION_MS },
+            repeatLast: true,
+          },
+        },
+        'P0',
+      ),
+    async drive(h, env) {
+      await until(h, (s) => s.oncall !== undefined);
+      for (let n = 1; n <= 3; n++) {
+        await env.sleep(DEFAULT_ESCALATION_MS.P0);
+        await until(h, (s) => s.timeline.filter((t) => t.kind === 'escalated').length === n);
+      }
+      await h.executeUpdate(ackUpdate, { args: [{ actor: { person: 'carol', channel: 'email' } }] });
+      await h.executeUpdate(closeUpdate, {
+        args: [{ actor: { person: 'carol', channel: 'cli' }, outcome: 'failed' }],
+      });
+    },
+  },
+  'remediation-failed-escalated': {
+    plan: () => {
+      const p = basePlan();
+      p.remediations = [remediation('broken-fix', 'false')];
+      return p;
+    },
+    async drive(h) {
+      await until(h, (s) => s.status === 'escalated');
+      await h.signal(alertSignal, {
+        alert: makeAlert({ status: 'resolved' }),
+        receivedAt: '2026-01-01T00:09:00Z',
+      });
+    },
+  },
+};
+
+const HistoryProto = temporal.api.history.v1.History;
+
+/**
+ * History ⇄ fixture JSON through @temporalio/proto's own protobufjs. (The SDK's historyToJSON
+ * trips over the two protobufjs copies installed side by side in 1.24.)
+ */
+export function historyToFixture(history: temporal.api.history.v1.IHistory): unknown {
+  return HistoryProto.toObject(HistoryProto.fromObject(history), {
+    longs: String,
+    enums: String,
+    bytes: String,
+  });
+}
+
+export function fixtureToHistory(json: unknown): temporal.api.history.v1.History {
+  return HistoryProto.fromObject(json as Record<string, unknown>);
+}
+
+export async function recordAll(): Promise<string[]> {
+  mkdirSync(FIXTURES_DIR, { recursive: true });
+  const env = await createTimeSkippingEnv();
+  const written: string[] = [];
+  try {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: fakeActivities({ 'broken-fix': 1 }),
+    });
+    await worker.runUntil(async () => {
+      for (const [name, sc] of Object.entries(SCENARIOS)) {
+        const incidentId = `incident-replay-${name}`;
+        const input = { incidentId, plan: sc.plan(), alert: makeAlert(), receivedAt: '2026-01-01T00:00:01Z' };
+        const handle = await env.client.workflow.start(incidentWorkflow, {
+          args: [input],
+          taskQueue,
+          workflowId: incidentId,
+        });
+        await sc.drive(handle, env);
+        await handle.result();
+        const file = join(FIXTURES_DIR, `${name}.json`);
+        writeFileSync(file, JSON.stringify(historyToFixture(await handle.fetchHistory()), null, 1) + '\n');
+        written.push(file);
+      }
+    });
+  } finally {
+    await env.teardown();
+  }
+  return written;
+}
+
+if (require.main === module) {
+  recordAll().then(
+    (files) => {
+      for (const f of files) console.log(`recorded ${f}`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * Standalone worker process: `node dist/worker/main.js`. Configuration comes from the environment
+ * plus the optional config file (see config/index.ts). SIGTERM/SIGINT drain gracefully; a second
+ * signal exits at once.
+ */
+import { loadConfig } from '../config';
+import { startWorker } from './index';
+
+export async function main(): Promise<number> {
+  const config = loadConfig();
+  const running = await startWorker(config);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    console.error(`firebreak worker: ${sig} received, draining…`);
+    void running.shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  console.error(
+    `firebreak worker: polling ${config.temporal.taskQueue} on ${config.temporal.address ?? '127.0.0.1:7233'} (namespace ${config.temporal.namespace})`,
+  );
+  await running.done;
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`firebreak worker: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
