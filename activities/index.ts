@@ -3,21 +3,19 @@
  * commands (ssh/ + activities/commands.ts), on-call lookup, notifications and the report. Tests
  * pass `overrides` to swap any single activity for a fake while keeping the rest real.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { FirebreakConfig } from '../config/types';
 import type { Mailer } from '../notify/mailer';
 import { createMailer } from '../notify/mailer';
 import { loadOnCall } from '../oncall/load';
 import type { OnCallConfig } from '../oncall/types';
-import { renderReports } from '../report';
 import { SecretStore } from '../secrets';
 import type { Executor } from '../ssh/transport';
 import { createCommandActivities } from './commands';
 import { createNotifyActivities } from './notify';
 import { createOnCallActivities } from './oncall';
-import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
+import { createReportActivities } from './report';
+import type { IncidentActivities } from './types';
 
 export type { IncidentActivities } from './types';
 
@@ -42,26 +40,6 @@ function onCallFromFile(file: string): () => OnCallConfig {
     const mtimeMs = statSync(file).mtimeMs;
     if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, config: loadOnCall(file) };
     return cached.config;
-  };
-}
-
-/**
- * Interim `writeReport` (used until the report area's activities/report.ts exists): renders with
- * report/ and writes `<reportsDir>/<incident>.md|.html`; it does not mail.
- */
-function fileReportWriter(config: FirebreakConfig, secrets: SecretStore): IncidentActivities['writeReport'] {
-  return async (input: WriteReportInput): Promise<WriteReportResult> => {
-    const { markdown, html } = renderReports(input.state, { masker: (s: string) => secrets.masker.mask(s) });
-    await mkdir(config.reportsDir, { recursive: true });
-    const base = join(config.reportsDir, input.state.id.replace(/[^A-Za-z0-9._-]/g, '_'));
-    await writeFile(`${base}.md`, markdown);
-    await writeFile(`${base}.html`, html);
-    return {
-      markdownPath: `${base}.md`,
-      htmlPath: `${base}.html`,
-      emailed: false,
-      error: 'report mail not sent (interim writer)',
-    };
   };
 }
 
@@ -92,10 +70,21 @@ export function createActivities(deps: ActivityDeps): IncidentActivities {
         },
       });
 
+  const report = o.writeReport
+    ? undefined
+    : createReportActivities({
+        config,
+        secrets,
+        masker: secrets.masker,
+        get mailer() {
+          return getMailer();
+        },
+      });
+
   return {
     resolveOnCall: o.resolveOnCall ?? oncall!.resolveOnCall,
     runCommand: o.runCommand ?? commands!.runCommand,
     sendNotification: o.sendNotification ?? notify!.sendNotification,
-    writeReport: o.writeReport ?? fileReportWriter(config, secrets),
+    writeReport: o.writeReport ?? report!.writeReport,
   };
 }

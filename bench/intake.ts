@@ -4,7 +4,11 @@
  * workflow started (p50/p99), then checks the counts add up: exactly one incident per fingerprint
  * and every other delivery signalled to it (read back from the workflow histories).
  *
- *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 64]
+ * Then (unless --skip-ssh) the end-to-end figure: webhook receipt → the first diagnostic command
+ * starting on a loopback sshd target, with the real worker, workflow and SSH activity. The
+ * command is `date +%s%3N`, so the target itself reports when it started.
+ *
+ *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 64] [--ssh-runs 30] [--skip-ssh]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -13,10 +17,15 @@ import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Client } from '@temporalio/client';
 import type { FirebreakConfig } from '../config/types';
+import type { IncidentState } from '../incident/types';
 import { libraryFromPlans, startIntake } from '../intake';
-import type { Plan } from '../plan/types';
-import { createDevServerEnv } from '../test/support/temporal';
-import { INCIDENT_WORKFLOW } from '../workflows/definitions';
+import { createMailer } from '../notify/mailer';
+import { parseOnCall } from '../oncall';
+import type { CommandStep, Plan } from '../plan/types';
+import { startSshd } from '../test/support/services';
+import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
+import { startWorker } from '../worker';
+import { INCIDENT_WORKFLOW, incidentWorkflowId, stateQuery } from '../workflows/definitions';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
     }
     const count = await client.workflow.count(`WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-fp'`);
 
+    const sshLines = process.argv.includes('--skip-ssh') ? ['  receipt → ssh cmd   skipped (--skip-ssh)'] : await sshPhase(env, config, client, arg('ssh-runs', 30));
     const lines = [
       `bench:intake  ${deliveries} deliveries over ${fingerprints} fingerprints, ${concurrency} concurrent clients`,
       `  accepted            ${(deliveries / seconds).toFixed(0)} alerts/s (${seconds.toFixed(2)} s, ${failed} non-202)`,
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
       `  incidents           ${started} started by the intake, ${count.count} in visibility (eventual), ${runs} histories with ${inputs} starts`,
       `  deliveries          ${started} as workflow input + ${signals} signals = ${started + signals} (expected ${deliveries}); intake said ${signalled} signalled`,
       `  verdict             ${inputs === fingerprints && started + signals === deliveries ? 'counts add up' : 'COUNTS DO NOT ADD UP'}`,
+      ...sshLines,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (inputs !== fingerprints || started + signals !== deliveries) process.exitCode = 1;
@@ -137,6 +148,86 @@ async function main(): Promise<void> {
     await env.teardown();
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+function sshPlan(port: number, user: string): Plan {
+  const step: CommandStep = {
+    kind: 'command',
+    id: 'clock',
+    title: 'Target clock (first diagnostic)',
+    target: 'db',
+    command: { mode: 'shell', parts: [{ lit: 'date +%s%3N' }] },
+    sudo: false,
+    env: {},
+    secrets: [],
+    extract: [],
+    success: 'exitCode == 0',
+    timeoutMs: 10_000,
+    retry: { maximumAttempts: 3, initialIntervalMs: 200, backoffCoefficient: 2, maximumIntervalMs: 2000 },
+    idempotent: true,
+    destructive: false,
+    outputCapBytes: 4096,
+  };
+  return {
+    ...plan,
+    hash: 'bench-ssh',
+    runbook: { ...plan.runbook, id: 'bench-ssh', title: 'Bench SSH runbook' },
+    trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'BenchSsh' }] },
+    targets: {
+      db: { name: 'db', transport: 'ssh', hosts: [{ mode: 'text', parts: [{ lit: `127.0.0.1:${port}` }] }], user, concurrency: 1, failFast: false },
+    },
+    diagnostics: [{ parallel: false, steps: [{ step, onFailure: 'continue' }] }],
+  };
+}
+
+/** Sequential alerts, each timed from intake receipt to the target reporting its command start. */
+async function sshPhase(env: Awaited<ReturnType<typeof createDevServerEnv>>, base: FirebreakConfig, client: Client, runs: number): Promise<string[]> {
+  process.stderr.write('bench:intake starting sshd and a worker for the end-to-end phase...\n');
+  const fleet = await startSshd(1);
+  const port = fleet.instances[0]?.port as number;
+  const config: FirebreakConfig = {
+    ...base,
+    temporal: { ...base.temporal, taskQueue: 'bench-ssh' },
+    ssh: { ...base.ssh, knownHostsFile: fleet.knownHostsFile, privateKeyFile: fleet.clientKeyFile, connectTimeoutMs: 5000, poolMaxPerHost: 4, poolIdleMs: 60_000 },
+  };
+  const oncall = parseOnCall('apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - { id: alice, name: Alice, email: alice@example.com }\n', 'bench-oncall.yaml');
+  const worker = await startWorker(config, {
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+    activityDeps: { oncall, mailer: createMailer(config.mail, { log: () => undefined }) },
+  });
+  const p = sshPlan(port, fleet.user.name);
+  const intake = await startIntake(config, { client, library: libraryFromPlans([p]) });
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < runs + 1; i++) {
+      const fp = `ssh${i}`;
+      const body = payload(fp, i).replace(/BenchAlert/g, 'BenchSsh');
+      const res = await fetch(`${intake.url}/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (res.status !== 202) throw new Error(`intake answered ${res.status}`);
+      const handle = client.workflow.getHandle(incidentWorkflowId('bench-ssh', fp));
+      let s: IncidentState | undefined;
+      for (let k = 0; k < 1000; k++) {
+        s = await handle.query(stateQuery).catch(() => undefined);
+        const host = s?.steps.find((x) => x.id === 'clock')?.hosts[0];
+        if (host) {
+          if (!host.ok) throw new Error(`diagnostic failed on the target: ${host.error ?? host.stderr}`);
+          const startedOnTarget = Number(host.stdout.trim());
+          const receivedAt = Date.parse(s?.timeline.find((t) => t.kind === 'alert_received')?.data?.receivedAt as string);
+          if (i > 0) latencies.push(startedOnTarget - receivedAt); // run 0 warms the SSH pool
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  } finally {
+    await intake.close();
+    await worker.shutdown();
+    await fleet.stop();
+  }
+  return [
+    `  receipt → ssh cmd   p50 ${fmt(pct(latencies, 50))}  p99 ${fmt(pct(latencies, 99))}  (${latencies.length} sequential incidents, real worker + loopback sshd, pool warm)`,
+  ];
 }
 
 interface LoadSpec {

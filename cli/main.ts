@@ -5,13 +5,15 @@
 import type { CliIO, CommandRunner } from './io';
 import { EXIT, processIO } from './io';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
-  validate: { summary: 'validate runbooks (default: runbooks/)', load: async () => (await import('./validate')).run },
-  plan: { summary: 'dry run: what a runbook would do for an alert', load: async () => (await import('./plan')).run },
-  incident: { summary: 'list|show|ack|approve|reject|note|report incidents', load: async () => (await import('./incident')).run },
-  alert: { summary: 'fire an example alert at the intake (demo)', load: async () => (await import('./alert')).run },
-  start: { summary: 'run the engine: Temporal dev server, worker and intake', load: async () => (await import('./start')).run },
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy CommonJS loads keep start-up light */
+const COMMANDS: Record<string, { summary: string; load: () => CommandRunner }> = {
+  validate: { summary: 'validate runbooks (default: runbooks/)', load: () => (require('./validate') as typeof import('./validate')).run },
+  plan: { summary: 'dry run: what a runbook would do for an alert', load: () => (require('./plan') as typeof import('./plan')).run },
+  incident: { summary: 'list|show|ack|approve|reject|note|report incidents', load: () => (require('./incident') as typeof import('./incident')).run },
+  alert: { summary: 'fire an example alert at the intake (demo)', load: () => (require('./alert') as typeof import('./alert')).run },
+  start: { summary: 'run the engine: Temporal dev server, worker and intake', load: () => (require('./start') as typeof import('./start')).run },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -29,6 +31,6 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.err(`firebreak: unknown command "${name}"\n${usage()}`);
     return EXIT.usage;
   }
-  const run = await command.load();
+  const run = command.load();
   return run(rest, io);
 }

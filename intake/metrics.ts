@@ -40,3 +40,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): IntakeMe
     }),
   };
 }
+
+/** A `createNotifyActivities({ onDelivered })` hook counting deliveries when the worker shares the process. */
+export function observeNotifications(
+  m: IntakeMetrics,
+): (kind: string, result: { deliveries: { ok: boolean }[] }) => void {
+  return (kind, result) => {
+    for (const d of result.deliveries) m.notifications.inc({ kind, outcome: d.ok ? 'delivered' : 'failed' });
+  };
+}

@@ -14,7 +14,7 @@ import type { FirebreakConfig } from '../config/types';
 import type { Actor, Channel, IncidentState } from '../incident/types';
 import { ApprovalLinkError } from '../notify/errors';
 import { verifyApproval } from '../notify/links';
-import { matchesTrigger } from '../plan/match';
+import { matchAlert } from '../library';
 import type { Plan } from '../plan/types';
 import {
   INCIDENT_WORKFLOW,
@@ -41,7 +41,7 @@ export interface IntakeLibrary {
 }
 
 export function libraryFromPlans(plans: Plan[]): IntakeLibrary {
-  return { match: (alert) => plans.filter((p) => matchesTrigger(p.trigger, alert.labels)) };
+  return { match: (alert) => matchAlert(plans, alert) };
 }
 
 export interface IntakeDeps {

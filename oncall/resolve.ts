@@ -45,29 +45,36 @@ export function contactNames(c: OnCallConfig): Set<string> {
   return new Set([...c.people.map((p) => p.id), ...(c.teams ?? []).map((t) => t.id)]);
 }
 
+function chainLevels(c: OnCallConfig, chain: OnCallChain): { name: string; people: string[] }[] {
+  return chain.levels.map((l, i) => ({
+    name: l.name ?? `level ${i + 1}`,
+    people: expandAll(c, l.contacts, `chain ${chain.name} level ${i + 1}`),
+  }));
+}
+
 /**
- * The on-call facts for one incident: escalation levels (runbook's explicit levels, else its
- * named chain, else the chain for its service and severity), approvers (matching rules; the
+ * The on-call facts for one incident: escalation levels (the runbook's named chain, else its
+ * explicit levels, else the chain for its service and severity), approvers (matching rules; the
  * runbook's owners when no rule matches, so approvals are never impossible), responders and
  * notification recipients. Pure: the activity wraps it so the snapshot lands in history once.
  */
 export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCallSnapshot {
+  // A named chain wins (the runbook's explicit levels are its fallback when the chain is unknown
+  // to the plan's author's environment); otherwise explicit levels; otherwise the chain for the
+  // service and severity.
   let levels: { name: string; people: string[] }[];
-  if (input.levels.length > 0) {
+  if (input.chain) {
+    const chain = (c.chains ?? []).find((ch) => ch.name === input.chain);
+    if (!chain) throw unknownChain(input.chain);
+    levels = chainLevels(c, chain);
+  } else if (input.levels.length > 0) {
     levels = input.levels.map((names, i) => ({
       name: `level ${i + 1}`,
       people: expandAll(c, names, `runbook ${input.runbookId} escalation level ${i + 1}`),
     }));
   } else {
-    let chain: OnCallChain | undefined;
-    if (input.chain) {
-      chain = (c.chains ?? []).find((ch) => ch.name === input.chain);
-      if (!chain) throw unknownChain(input.chain);
-    } else chain = pickChain(c, input.service, input.severity);
-    levels = (chain?.levels ?? []).map((l, i) => ({
-      name: l.name ?? `level ${i + 1}`,
-      people: expandAll(c, l.contacts, `chain ${chain?.name ?? '?'} level ${i + 1}`),
-    }));
+    const chain = pickChain(c, input.service, input.severity);
+    levels = chain ? chainLevels(c, chain) : [];
   }
 
   const rules = (c.approvers ?? []).filter(

@@ -14,25 +14,30 @@ import { combineMaskers, createMasker } from './mask';
 export type { ReportLinks, ReportModel, ReportOptions } from './model';
 export { buildReportModel } from './model';
 export type { Masker } from './mask';
-export { MASK, combineMaskers, createMasker, identityMasker } from './mask';
+export { MASK, MIN_MASKED_LENGTH, combineMaskers, createMasker, identityMasker } from './mask';
 export { formatDuration } from './format';
 
 /**
  * The final pass over a rendered document: a secret that slipped into a field the model did not
- * know about is still masked, because the document as a whole goes through the masker.
+ * know about is still masked, because the document as a whole goes through the masker. HTML gets
+ * only long secret values here: a short one (`td`, `div`) could match markup, and every text in
+ * the HTML was already masked field by field before escaping.
  */
-function finalMask(opts: ReportOptions): Masker {
+function finalMask(opts: ReportOptions, format: 'markdown' | 'html'): Masker {
+  if (format === 'html') return createMasker(opts.secrets ?? [], { minLength: HTML_FINAL_PASS_MIN_LENGTH });
   return combineMaskers(opts.masker, createMasker(opts.secrets ?? []));
 }
 
+const HTML_FINAL_PASS_MIN_LENGTH = 8;
+
 /** The report as Markdown. Same state and options → same bytes. */
 export function renderMarkdown(state: IncidentState, opts: ReportOptions = {}): string {
-  return finalMask(opts)(markdownFromModel(buildReportModel(state, opts)));
+  return finalMask(opts, 'markdown')(markdownFromModel(buildReportModel(state, opts)));
 }
 
 /** The report as one self-contained HTML document. Same state and options → same bytes. */
 export function renderHtml(state: IncidentState, opts: ReportOptions = {}): string {
-  return finalMask(opts)(htmlFromModel(buildReportModel(state, opts)));
+  return finalMask(opts, 'html')(htmlFromModel(buildReportModel(state, opts)));
 }
 
 /** Both renderings from one model. */
@@ -41,6 +46,8 @@ export function renderReports(
   opts: ReportOptions = {},
 ): { markdown: string; html: string } {
   const model = buildReportModel(state, opts);
-  const mask = finalMask(opts);
-  return { markdown: mask(markdownFromModel(model)), html: mask(htmlFromModel(model)) };
+  return {
+    markdown: finalMask(opts, 'markdown')(markdownFromModel(model)),
+    html: finalMask(opts, 'html')(htmlFromModel(model)),
+  };
 }

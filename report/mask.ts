@@ -9,6 +9,12 @@ export type Masker = (text: string) => string;
 
 export const MASK = '***';
 
+/**
+ * Values shorter than this are not masked (as in secrets/): replacing every `a` or `1` would
+ * destroy the report while hiding nothing a guess would not find.
+ */
+export const MIN_MASKED_LENGTH = 3;
+
 /** A masker that changes nothing (no secrets known). */
 export const identityMasker: Masker = (text) => text;
 
@@ -18,10 +24,11 @@ export const identityMasker: Masker = (text) => text;
  * JSON error or a connection URL is still the secret. Longer values are replaced first so a secret
  * containing another one is masked whole.
  */
-export function createMasker(secrets: Iterable<string>): Masker {
+export function createMasker(secrets: Iterable<string>, opts: { minLength?: number } = {}): Masker {
+  const minLength = opts.minLength ?? MIN_MASKED_LENGTH;
   const forms = new Set<string>();
   for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
+    if (typeof secret !== 'string' || secret.length < minLength) continue;
     forms.add(secret);
     const trimmed = secret.trim();
     if (trimmed.length > 0) forms.add(trimmed);
@@ -30,7 +37,7 @@ export function createMasker(secrets: Iterable<string>): Masker {
     // Base64 of short values is too likely to collide with ordinary text to be worth masking.
     if (secret.length >= 8) forms.add(Buffer.from(secret, 'utf8').toString('base64'));
   }
-  forms.delete('');
+  for (const form of [...forms]) if (form.length < minLength) forms.delete(form);
   const ordered = [...forms].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
   if (ordered.length === 0) return identityMasker;
   return (text) => {

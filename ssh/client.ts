@@ -66,13 +66,17 @@ function endpointKey(ep: Endpoint): string {
   return ep.jump ? `${base} via ${endpointKey(ep.jump)}` : base;
 }
 
+/**
+ * Kills a process group on the target: TERM, a bounded wait, then KILL. `kill -s SIG -- -pgid`
+ * is the one spelling both dash and bash accept for a group.
+ */
 function killScript(pgid: number, graceMs: number): string {
   const tries = Math.max(1, Math.ceil(graceMs / 100));
-  return (
-    `p=${pgid}; kill -TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
-    `while kill -0 -- -$p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.1; i=$((i+1)); done; ` +
-    'kill -KILL -- -$p 2>/dev/null; exit 0'
-  );
+  const script =
+    `p=${pgid}; kill -s TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
+    `while kill -s 0 -- -$p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.1; i=$((i+1)); done; ` +
+    'kill -s KILL -- -$p 2>/dev/null; exit 0';
+  return `exec /bin/sh -c ${shellQuote(script)}`;
 }
 
 export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { OnCallConfigError, loadOnCall, loadPersonTokens, parseOnCall, resolveOnCall } from '../../oncall';
 import { createOnCallActivities } from '../../activities/oncall';
+import { loadLibrary } from '../../library';
 import type { ResolveOnCallInput } from '../../activities/types';
 
 const example = loadOnCall(path.join(__dirname, '..', '..', 'oncall.yaml'));
@@ -90,5 +91,33 @@ describe('resolveOnCall', () => {
       message: expect.stringContaining('"nobody"'),
     });
     await expect(acts.resolveOnCall({ ...base, chain: 'nope' })).rejects.toMatchObject({ type: 'UnknownEscalationChain' });
+  });
+});
+
+describe('the shipped on-call file and runbook library', () => {
+  it('defines every contact and chain the runbooks name', () => {
+    const lib = loadLibrary(path.join(__dirname, '..', '..', 'runbooks'));
+    expect(lib.plans.length).toBeGreaterThan(0);
+    for (const plan of lib.plans) {
+      const snapshot = resolveOnCall(example, {
+        runbookId: plan.runbook.id,
+        service: plan.runbook.service,
+        severity: plan.runbook.severity,
+        ...(plan.escalation.chain ? { chain: plan.escalation.chain } : {}),
+        levels: plan.escalation.levels,
+        notify: plan.notify,
+        owners: plan.runbook.owners,
+      });
+      expect({ runbook: plan.runbook.id, levels: snapshot.levels.length > 0, approvers: snapshot.approvers.length > 0 }).toEqual({
+        runbook: plan.runbook.id,
+        levels: true,
+        approvers: true,
+      });
+    }
+  });
+
+  it('uses a named chain over the runbook levels', () => {
+    const s = resolveOnCall(example, { ...base, chain: 'database', levels: [['bob']] });
+    expect(s.levels.map((l) => l.name)).toEqual(['dba', 'secondary', 'manager']);
   });
 });

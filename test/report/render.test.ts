@@ -197,6 +197,27 @@ describe('report rendering', () => {
     expect(markdown).toContain('qcat:\\*\\*\\*@db');
   });
 
+  it('masks a short secret in the text without breaking the HTML markup', () => {
+    const state = scriptedIncident();
+    state.alert.labels.token = 'tbody';
+    const html = renderHtml(state, { secrets: ['tbody'] });
+    expect(html).toContain('<tbody>');
+    expect(html).toContain('<td><code>token</code></td><td>***</td>');
+  });
+
+  it('masks the JSON-escaped, URL-encoded and base64 forms of a secret, and ignores values under 3 characters', () => {
+    const secret = 'pa"ss/wo rd+1';
+    const mask = createMasker([secret, 'x']);
+    const text = [
+      secret,
+      JSON.stringify(secret),
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64'),
+      'x',
+    ].join(' ');
+    expect(mask(text)).toBe('*** "***" *** *** x');
+  });
+
   it('escapes hostile alert labels in HTML and Markdown', () => {
     const { markdown, html } = renderReports(scriptedIncident(), OPTS);
     expect(html).not.toMatch(/<script/iu);

@@ -144,6 +144,7 @@ describe('a full incident on the dev server', () => {
     );
     expect(readdirSync(config.mail.outboxDir).length).toBeGreaterThanOrEqual(4);
     expect(readFileSync(final.report!.markdownPath, 'utf8')).toContain('restart');
+    expect(final.timeline.find((t) => t.kind === 'report_written')?.data).toEqual({ emailed: true });
 
     // History stays small: well under Temporal's 10k-event guidance for a whole incident.
     const history = await handle.fetchHistory();

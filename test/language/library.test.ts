@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { loadLibrary, matchAlert } from '../../library';
+import { formatDiagnostics } from '../../loader/diagnostics';
+import { run } from '../../cli/validate';
+import type { CliIO } from '../../cli/io';
+
+const ROOT = join(__dirname, '..', '..');
+
+function capture(): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), cwd: ROOT, env: {} };
+}
+
+describe('the runbook library', () => {
+  const lib = loadLibrary(join(ROOT, 'runbooks'));
+
+  it('validates without a single diagnostic', () => {
+    expect(formatDiagnostics(lib.diagnostics)).toEqual([]);
+  });
+
+  it('holds at least 12 runbooks, each linking back to its seed guide', () => {
+    expect(lib.plans.length).toBeGreaterThanOrEqual(12);
+    for (const p of lib.plans) expect(p.runbook.source?.guide).toMatch(/^00[0-4]_[0-9a-f]{16}\.txt$/);
+    const guides = new Set(lib.plans.map((p) => p.runbook.source?.guide.slice(0, 3)));
+    expect([...guides].sort()).toEqual(['000', '001', '002', '003', '004']);
+  });
+
+  it('uses each of the four core remediations at least once', () => {
+    const used = new Set(lib.plans.flatMap((p) => p.remediations.map((r) => (r.run.kind === 'command' ? r.run.action : 'wait'))));
+    for (const a of ['service.restart', 'postgres.terminate_long_queries', 'redis.flush', 'deploy.rollback']) expect(used).toContain(a);
+  });
+
+  it('routes a ServiceDown alert to the service-down runbook', () => {
+    const ids = matchAlert(lib.plans, { labels: { alertname: 'ServiceDown', service: 'nginx', host: '127.0.0.1' } }).map((p) => p.runbook.id);
+    expect(ids).toEqual(['service-down']);
+  });
+
+  it('gives every plan a sha256 hash', () => {
+    for (const p of lib.plans) expect(p.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('firebreak validate', () => {
+  it('exits 0 on the shipped runbooks directory', async () => {
+    const io = capture();
+    expect(await run(['runbooks'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/runbook\(s\) valid/);
+  });
+  it('exits 2 on an unknown option', async () => {
+    const io = capture();
+    expect(await run(['--frobnicate'], io)).toBe(2);
+  });
+  it('exits 1 and prints positioned diagnostics for a broken runbook', async () => {
+    const io = capture();
+    expect(await run(['test/language/fixtures/broken/unknown-action.yaml'], io)).toBe(1);
+    expect(io.stdout[0]).toMatch(/^test\/language\/fixtures\/broken\/unknown-action\.yaml:\d+:\d+: /);
+  });
+});
