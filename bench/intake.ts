@@ -11,10 +11,9 @@
  *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 64] [--ssh-runs 30] [--skip-ssh]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { Client } from '@temporalio/client';
 import type { FirebreakConfig } from '../config/types';
 import type { IncidentState } from '../incident/types';
@@ -26,6 +25,8 @@ import { startSshd } from '../test/support/services';
 import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
 import { startWorker } from '../worker';
 import { INCIDENT_WORKFLOW, incidentWorkflowId, stateQuery } from '../workflows/definitions';
+import { payload } from './intake-load';
+import type { LoadResult, LoadSpec } from './intake-load';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,21 +40,6 @@ function pct(xs: number[], p: number): number {
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-
-function payload(fp: string, seq: number): string {
-  const labels = { alertname: 'BenchAlert', service: 'bench', instance: '127.0.0.1:9', severity: 'warning' };
-  return JSON.stringify({
-    version: '4',
-    groupKey: '{}:{alertname="BenchAlert"}',
-    status: 'firing',
-    receiver: 'firebreak',
-    groupLabels: { alertname: 'BenchAlert' },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example',
-    alerts: [{ status: 'firing', labels: { ...labels, fp }, annotations: { seq: String(seq) }, startsAt: '2026-11-21T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: fp }],
-  });
-}
 
 const plan: Plan = {
   planVersion: 1,
@@ -108,7 +94,7 @@ async function main(): Promise<void> {
     // The load runs on its own thread (own event loop) so it does not steal the intake's.
     const t0 = performance.now();
     const load = await new Promise<LoadResult>((resolve, reject) => {
-      const w = new Worker(__filename, { workerData: { url, fps, deliveries, concurrency } satisfies LoadSpec });
+      const w = new Worker(path.join(__dirname, 'intake-load.ts'), { workerData: { url, fps, deliveries, concurrency } satisfies LoadSpec });
       w.once('message', (m: LoadResult) => resolve(m));
       w.once('error', reject);
     });
@@ -230,70 +216,7 @@ async function sshPhase(env: Awaited<ReturnType<typeof createDevServerEnv>>, bas
   ];
 }
 
-interface LoadSpec {
-  url: string;
-  fps: string[];
-  deliveries: number;
-  concurrency: number;
-}
-interface LoadResult {
-  http: number[];
-  started: number;
-  signalled: number;
-  failed: number;
-}
-
-/** `concurrency` keep-alive clients posting `deliveries` payloads round-robin over the fingerprints. */
-async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const target = new URL(spec.url);
-  const post = (body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const out: LoadResult = { http: [], started: 0, signalled: 0, failed: 0 };
-  let next = 0;
-  const client = async (): Promise<void> => {
-    while (next < spec.deliveries) {
-      const seq = next++;
-      const t = performance.now();
-      const res = await post(payload(spec.fps[seq % spec.fps.length] as string, seq));
-      out.http.push(performance.now() - t);
-      if (res.status !== 202) {
-        out.failed++;
-        continue;
-      }
-      for (const i of (JSON.parse(res.text) as { incidents: { action: string }[] }).incidents) {
-        if (i.action === 'started') out.started++;
-        else if (i.action === 'signalled') out.signalled++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: spec.concurrency }, client));
-  agent.destroy();
-  return out;
-}
-
-if (isMainThread) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`bench:intake failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-  });
-} else {
-  runLoad(workerData as LoadSpec).then(
-    (r) => parentPort?.postMessage(r),
-    (err: unknown) => {
-      throw err;
-    },
-  );
-}
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:intake failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandRunner }> =
   plan: { summary: 'dry run: what a runbook would do for an alert', load: () => (require('./plan') as typeof import('./plan')).run },
   incident: { summary: 'list|show|ack|approve|reject|note|report incidents', load: () => (require('./incident') as typeof import('./incident')).run },
   alert: { summary: 'fire an example alert at the intake (demo)', load: () => (require('./alert') as typeof import('./alert')).run },
+  demo: { summary: 'run the demo incident against a running engine (approve, remediate, report)', load: () => (require('./demo') as typeof import('./demo')).run },
   start: { summary: 'run the engine: Temporal dev server, worker and intake', load: () => (require('./start') as typeof import('./start')).run },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

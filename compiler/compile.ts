@@ -83,23 +83,25 @@ function paramValidator(action: string): ValidateFunction {
   return v;
 }
 
-/** sha256 (hex) over canonical JSON: object keys sorted, no whitespace. */
+/** Canonical JSON: object keys sorted, no whitespace, undefined members dropped. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const obj = v as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(obj).sort()) sorted[k] = obj[k];
+    return sorted;
+  });
 }
 
+/** sha256 (hex) of the canonical JSON of everything in the plan but its hash. */
 export function planHash(plan: Omit<Plan, 'hash'> | Plan): string {
   const { hash: _ignored, ...rest } = plan as Plan;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : durationMs(text));
+const ms = (text: string | undefined, fallback: number): number =>
+  text === undefined ? fallback : durationMs(text);
 
 interface StepScope {
   /** Steps that have finished before this one may run. */
@@ -110,7 +112,12 @@ interface StepScope {
 }
 
 /** Compiles one validated runbook document. Returns undefined when anything was reported. */
-export function compileDocument(doc: RunbookDoc, file: string, report: Reporter, options: CompileOptions = {}): Plan | undefined {
+export function compileDocument(
+  doc: RunbookDoc,
+  file: string,
+  report: Reporter,
+  options: CompileOptions = {},
+): Plan | undefined {
   let failed = false;
   const fail: Reporter = (pointer, message, offset) => {
     failed = true;
@@ -124,24 +131,42 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   const checkExpr = (expr: string, pointer: string, scope: StepScope, baseOffset = 0): void => {
     const r = checkExpression(expr, CONDITION_ROOTS);
     if (!r.ok) {
-      fail(pointer, `invalid expression ${JSON.stringify(expr)}: ${r.message}`, r.offset !== undefined ? baseOffset + r.offset : undefined);
+      fail(
+        pointer,
+        `invalid expression ${JSON.stringify(expr)}: ${r.message}`,
+        r.offset !== undefined ? baseOffset + r.offset : undefined,
+      );
       return;
     }
     for (const v of referencedKeys(expr, 'vars')) {
       if (!Object.prototype.hasOwnProperty.call(vars, v)) {
-        fail(pointer, `undefined variable "vars.${v}"${didYouMean(v, Object.keys(vars))}`, baseOffset + Math.max(0, expr.indexOf(`vars.${v}`)));
+        fail(
+          pointer,
+          `undefined variable "vars.${v}"${didYouMean(v, Object.keys(vars))}`,
+          baseOffset + Math.max(0, expr.indexOf(`vars.${v}`)),
+        );
       }
     }
     for (const s of referencedSteps(expr)) {
       const offset = baseOffset + Math.max(0, expr.indexOf(s));
       if (scope.before.has(s)) continue;
       if (s === scope.self) fail(pointer, `step "${s}" refers to its own result (a cycle)`, offset);
-      else if (scope.all.has(s)) fail(pointer, `step "${s}" is referenced before it runs (only earlier steps can be used here)`, offset);
+      else if (scope.all.has(s))
+        fail(
+          pointer,
+          `step "${s}" is referenced before it runs (only earlier steps can be used here)`,
+          offset,
+        );
       else fail(pointer, `unknown step "${s}"${didYouMean(s, scope.all.keys())}`, offset);
     }
   };
 
-  const parseTpl = (src: string, mode: 'shell' | 'text', pointer: string, scope: StepScope): Template | undefined => {
+  const parseTpl = (
+    src: string,
+    mode: 'shell' | 'text',
+    pointer: string,
+    scope: StepScope,
+  ): Template | undefined => {
     let t: Template;
     try {
       t = parseTemplate(src, mode);
@@ -159,7 +184,10 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
         checkExpr(part.expr, pointer, scope, at >= 0 ? at : undefined);
         if (at >= 0) offset = at + part.expr.length;
       } else if ('secret' in part && mode === 'text') {
-        fail(pointer, `secret "${part.secret}" cannot be used here: only shell commands may reference secrets`);
+        fail(
+          pointer,
+          `secret "${part.secret}" cannot be used here: only shell commands may reference secrets`,
+        );
       }
     }
     return t;
@@ -174,9 +202,12 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   const checkParamTemplates = (value: unknown, pointer: string, scope: StepScope, depth = 0): boolean => {
     if (depth > 20) return true;
     if (typeof value === 'string') return parseTpl(value, 'shell', pointer, scope) !== undefined;
-    if (Array.isArray(value)) return value.every((v, i) => checkParamTemplates(v, `${pointer}/${i}`, scope, depth + 1));
+    if (Array.isArray(value))
+      return value.every((v, i) => checkParamTemplates(v, `${pointer}/${i}`, scope, depth + 1));
     if (value !== null && typeof value === 'object') {
-      return Object.entries(value).every(([k, v]) => checkParamTemplates(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, scope, depth + 1));
+      return Object.entries(value).every(([k, v]) =>
+        checkParamTemplates(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, scope, depth + 1),
+      );
     }
     return true;
   };
@@ -231,7 +262,13 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   type Phase = 'diagnostic' | 'remediation' | 'verify';
   let autoIds = 0;
 
-  const compileStep = (s: StepDoc, pointer: string, phase: Phase, scope: StepScope, fallbackTarget?: string): ExecutableStep | undefined => {
+  const compileStep = (
+    s: StepDoc,
+    pointer: string,
+    phase: Phase,
+    scope: StepScope,
+    fallbackTarget?: string,
+  ): ExecutableStep | undefined => {
     const id = s.id ?? `step-${++autoIds}`;
     if (s.id === undefined && phase !== 'verify') fail(pointer, 'step needs an "id"');
     const kinds = (['run', 'action', 'check'] as const).filter((k) => s[k] !== undefined);
@@ -246,20 +283,30 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
     const actionName = s.action ?? s.check;
     const def = actionName !== undefined ? getAction(actionName) : undefined;
     if (actionName !== undefined && !def) {
-      fail(`${pointer}/${s.action !== undefined ? 'action' : 'check'}`, `unknown action "${actionName}"${didYouMean(actionName, Object.keys(ACTIONS))}`);
+      fail(
+        `${pointer}/${s.action !== undefined ? 'action' : 'check'}`,
+        `unknown action "${actionName}"${didYouMean(actionName, Object.keys(ACTIONS))}`,
+      );
       return undefined;
     }
     if (s.check !== undefined && def && def.kind !== 'check') {
       fail(`${pointer}/check`, `"${s.check}" is not a read-only check; use action: ${s.check}`);
       return undefined;
     }
-    if (s.run !== undefined && s.with !== undefined) fail(`${pointer}/with`, `"with" only applies to action or check steps`);
+    if (s.run !== undefined && s.with !== undefined)
+      fail(`${pointer}/with`, `"with" only applies to action or check steps`);
     if (phase === 'verify' && def && def.destructive) {
-      fail(pointer, `verify step "${id}" uses destructive action "${def.name}"; verify probes must be read-only`);
+      fail(
+        pointer,
+        `verify step "${id}" uses destructive action "${def.name}"; verify probes must be read-only`,
+      );
       return undefined;
     }
     if (phase === 'diagnostic' && def && def.destructive) {
-      fail(`${pointer}/action`, `diagnostic step "${id}" uses destructive action "${def.name}"; move it to remediations`);
+      fail(
+        `${pointer}/action`,
+        `diagnostic step "${id}" uses destructive action "${def.name}"; move it to remediations`,
+      );
       return undefined;
     }
 
@@ -269,16 +316,28 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
       const validate = paramValidator(def.name);
       if (!validate(params)) {
         for (const e of validate.errors ?? []) {
-          const p = e.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
-          if (e.keyword === 'required') fail(`${pointer}/with`, `${def.name}: missing parameter "${p.missingProperty}"`);
+          const p = e.params as {
+            missingProperty?: string;
+            additionalProperty?: string;
+            allowedValues?: unknown[];
+          };
+          if (e.keyword === 'required')
+            fail(`${pointer}/with`, `${def.name}: missing parameter "${p.missingProperty}"`);
           else if (e.keyword === 'additionalProperties')
             fail(
               `${pointer}/with/${p.additionalProperty}`,
               `${def.name}: unknown parameter "${p.additionalProperty}"${didYouMean(String(p.additionalProperty), Object.keys((def.params.properties as object) ?? {}))}`,
             );
           else if (e.keyword === 'enum')
-            fail(`${pointer}/with${e.instancePath}`, `${def.name}: ${e.instancePath.slice(1)} must be one of ${(p.allowedValues ?? []).join(', ')}`);
-          else fail(`${pointer}/with${e.instancePath}`, `${def.name}: ${e.instancePath.slice(1) || 'with'} ${e.message ?? 'is invalid'}`);
+            fail(
+              `${pointer}/with${e.instancePath}`,
+              `${def.name}: ${e.instancePath.slice(1)} must be one of ${(p.allowedValues ?? []).join(', ')}`,
+            );
+          else
+            fail(
+              `${pointer}/with${e.instancePath}`,
+              `${def.name}: ${e.instancePath.slice(1) || 'with'} ${e.message ?? 'is invalid'}`,
+            );
         }
         return undefined;
       }
@@ -286,12 +345,22 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
     }
 
     if (def?.kind === 'wait') {
-      return { kind: 'wait', id, title: s.title ?? `wait ${String(params.duration)}`, durationMs: durationMs(String(params.duration)) };
+      return {
+        kind: 'wait',
+        id,
+        title: s.title ?? `wait ${String(params.duration)}`,
+        durationMs: durationMs(String(params.duration)),
+      };
     }
 
     const targetName = s.target ?? fallbackTarget ?? (targetNames.length === 1 ? targetNames[0] : undefined);
     if (targetName === undefined) {
-      fail(pointer, targetNames.length === 0 ? `step "${id}" needs a target, and the runbook defines no targets` : `step "${id}" needs a target (one of ${targetNames.join(', ')})`);
+      fail(
+        pointer,
+        targetNames.length === 0
+          ? `step "${id}" needs a target, and the runbook defines no targets`
+          : `step "${id}" needs a target (one of ${targetNames.join(', ')})`,
+      );
       return undefined;
     }
     if (!targets[targetName] && !targetsDoc[targetName]) {
@@ -338,7 +407,12 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
     const success = s.success ?? built?.success ?? 'exitCode == 0';
     if (s.success !== undefined) {
       const r = checkExpression(s.success, SUCCESS_ROOTS);
-      if (!r.ok) fail(`${pointer}/success`, `invalid success expression ${JSON.stringify(s.success)}: ${r.message}`, r.offset);
+      if (!r.ok)
+        fail(
+          `${pointer}/success`,
+          `invalid success expression ${JSON.stringify(s.success)}: ${r.message}`,
+          r.offset,
+        );
     }
 
     const idempotent = def ? def.idempotent : (s.idempotent ?? phase !== 'remediation');
@@ -349,18 +423,22 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
       fail(`${pointer}/destructive`, `"destructive" is declared by action ${def.name}; remove it`);
     if (!idempotent && s.retries !== undefined && s.retries > 1)
       fail(`${pointer}/retries`, `step "${id}" is not idempotent, so it runs at most once; remove retries`);
-    const attempts = idempotent ? (s.retries ?? (phase === 'remediation' ? DEFAULTS.remediationAttempts : DEFAULTS.diagnosticAttempts)) : 1;
+    const attempts = idempotent
+      ? (s.retries ?? (phase === 'remediation' ? DEFAULTS.remediationAttempts : DEFAULTS.diagnosticAttempts))
+      : 1;
 
     const env: Record<string, Template> = {};
     for (const [k, v] of Object.entries(s.env ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) fail(`${pointer}/env/${k}`, `invalid environment variable name "${k}"`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        fail(`${pointer}/env/${k}`, `invalid environment variable name "${k}"`);
       const t = wordTpl(String(v), `${pointer}/env/${k}`, scope);
       if (t) env[k] = t;
     }
     const cwd = s.cwd !== undefined ? wordTpl(s.cwd, `${pointer}/cwd`, scope) : undefined;
 
     const secrets = new Set<string>(built?.secrets ?? []);
-    for (const t of [commandTpl, ...Object.values(env), ...(cwd ? [cwd] : [])]) for (const n of templateSecrets(t)) secrets.add(n);
+    for (const t of [commandTpl, ...Object.values(env), ...(cwd ? [cwd] : [])])
+      for (const n of templateSecrets(t)) secrets.add(n);
 
     const step: CommandStep = {
       kind: 'command',
@@ -373,7 +451,11 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
       secrets: [...secrets].sort(),
       extract,
       success,
-      timeoutMs: ms(s.timeout, built?.timeoutMs ?? (phase === 'remediation' ? DEFAULTS.remediationTimeoutMs : DEFAULTS.diagnosticTimeoutMs)),
+      timeoutMs: ms(
+        s.timeout,
+        built?.timeoutMs ??
+          (phase === 'remediation' ? DEFAULTS.remediationTimeoutMs : DEFAULTS.diagnosticTimeoutMs),
+      ),
       retry: {
         maximumAttempts: attempts,
         initialIntervalMs: DEFAULTS.retryInitialIntervalMs,
@@ -392,13 +474,21 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   // ---- diagnostics ---------------------------------------------------------------------------
   const done = new Set<string>();
   const diagnostics: DiagnosticStage[] = [];
-  const diagStep = (s: StepDoc, pointer: string, before: ReadonlySet<string>): DiagnosticStage['steps'][number] | undefined => {
+  const diagStep = (
+    s: StepDoc,
+    pointer: string,
+    before: ReadonlySet<string>,
+  ): DiagnosticStage['steps'][number] | undefined => {
     const scope: StepScope = { before, all: allIds, ...(s.id !== undefined ? { self: s.id } : {}) };
     if (s.when !== undefined) checkExpr(s.when, `${pointer}/when`, scope);
-    if (s.on_failure === 'abort') fail(`${pointer}/on_failure`, 'diagnostics accept on_failure: continue or escalate');
+    if (s.on_failure === 'abort')
+      fail(`${pointer}/on_failure`, 'diagnostics accept on_failure: continue or escalate');
     const step = compileStep(s, pointer, 'diagnostic', scope);
     if (!step) return undefined;
-    const out: DiagnosticStage['steps'][number] = { step, onFailure: s.on_failure === 'escalate' ? 'escalate' : 'continue' };
+    const out: DiagnosticStage['steps'][number] = {
+      step,
+      onFailure: s.on_failure === 'escalate' ? 'escalate' : 'continue',
+    };
     if (s.when !== undefined) out.when = s.when;
     return out;
   };
@@ -406,9 +496,15 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
     const pointer = `/diagnostics/${i}`;
     if (d.parallel) {
       const extra = Object.keys(d).filter((k) => k !== 'parallel');
-      if (extra.length > 0) fail(`${pointer}/${extra[0]}`, `a parallel stage holds only "parallel"; move "${extra[0]}" into its steps`);
+      if (extra.length > 0)
+        fail(
+          `${pointer}/${extra[0]}`,
+          `a parallel stage holds only "parallel"; move "${extra[0]}" into its steps`,
+        );
       const before = new Set(done);
-      const steps = d.parallel.map((s, j) => diagStep(s, `${pointer}/parallel/${j}`, before)).filter((x) => x !== undefined);
+      const steps = d.parallel
+        .map((s, j) => diagStep(s, `${pointer}/parallel/${j}`, before))
+        .filter((x) => x !== undefined);
       d.parallel.forEach((s) => s.id !== undefined && done.add(s.id));
       diagnostics.push({ parallel: true, steps });
     } else {
@@ -419,7 +515,10 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   });
 
   // ---- remediations --------------------------------------------------------------------------
-  const severities = new Set<Severity>([doc.metadata.severity, ...Object.values(doc.trigger.severityFrom?.map ?? {})]);
+  const severities = new Set<Severity>([
+    doc.metadata.severity,
+    ...Object.values(doc.trigger.severityFrom?.map ?? {}),
+  ]);
   const urgent = [...severities].filter((s) => s === 'P0' || s === 'P1').sort();
   const remediations: RemediationStep[] = [];
   (doc.remediations ?? []).forEach((r: RemediationDoc, i) => {
@@ -449,11 +548,21 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
       const steps: CommandStep[] = [];
       docs.forEach(([s, at], j) => {
         const { steps: _s, attempts: _a, interval: _i, ...stepOnly } = s as typeof v;
-        const st = compileStep({ ...stepOnly, id: stepOnly.id ?? `${r.id}-verify-${j + 1}` }, at, 'verify', vScope, fallback);
+        const st = compileStep(
+          { ...stepOnly, id: stepOnly.id ?? `${r.id}-verify-${j + 1}` },
+          at,
+          'verify',
+          vScope,
+          fallback,
+        );
         if (st && st.kind === 'command') steps.push(st);
         else if (st) fail(at, 'verify probes must be commands or checks, not waits');
       });
-      verify = { steps, attempts: v.attempts ?? DEFAULTS.verifyAttempts, intervalMs: ms(v.interval, DEFAULTS.verifyIntervalMs) };
+      verify = {
+        steps,
+        attempts: v.attempts ?? DEFAULTS.verifyAttempts,
+        intervalMs: ms(v.interval, DEFAULTS.verifyIntervalMs),
+      };
     }
     const step: RemediationStep = {
       id: r.id,
@@ -495,14 +604,17 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
   // ---- people --------------------------------------------------------------------------------
   const owners = doc.metadata.owners;
   const contact = (name: string, pointer: string): void => {
-    if (options.contacts && !options.contacts.has(name)) fail(pointer, `unknown contact "${name}"${didYouMean(name, options.contacts)}`);
+    if (options.contacts && !options.contacts.has(name))
+      fail(pointer, `unknown contact "${name}"${didYouMean(name, options.contacts)}`);
   };
   owners.forEach((o, i) => contact(o, `/metadata/owners/${i}`));
   const esc = doc.escalation ?? {};
   if (esc.chain !== undefined && options.chains && !options.chains.has(esc.chain)) {
     fail('/escalation/chain', `unknown on-call chain "${esc.chain}"${didYouMean(esc.chain, options.chains)}`);
   }
-  (esc.levels ?? []).forEach((level, i) => level.forEach((c, j) => contact(c, `/escalation/levels/${i}/${j}`)));
+  (esc.levels ?? []).forEach((level, i) =>
+    level.forEach((c, j) => contact(c, `/escalation/levels/${i}/${j}`)),
+  );
   const intervalMs = { ...DEFAULT_ESCALATION_MS } as Record<Severity, number>;
   for (const sev of SEVERITIES) {
     const text = esc.interval?.[sev];
@@ -538,7 +650,10 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
     planVersion: PLAN_VERSION,
     runbook,
     trigger: doc.trigger.severityFrom
-      ? { matchers, severityFrom: { label: doc.trigger.severityFrom.label, map: { ...doc.trigger.severityFrom.map } } }
+      ? {
+          matchers,
+          severityFrom: { label: doc.trigger.severityFrom.label, map: { ...doc.trigger.severityFrom.map } },
+        }
       : { matchers },
     vars: { ...vars },
     targets,
@@ -551,7 +666,10 @@ export function compileDocument(doc: RunbookDoc, file: string, report: Reporter,
       repeatLast: esc.repeat_last ?? true,
     },
     notify,
-    resolution: { mode: resolutionMode, timeoutMs: ms(doc.resolution?.timeout, DEFAULTS.resolutionTimeoutMs) },
+    resolution: {
+      mode: resolutionMode,
+      timeoutMs: ms(doc.resolution?.timeout, DEFAULTS.resolutionTimeoutMs),
+    },
   };
   const { planVersion, ...rest } = plan;
   return { planVersion, hash: planHash(plan), ...rest };

@@ -57,8 +57,7 @@ export interface RemediationDoc extends StepDoc {
 }
 
 export type MatcherDoc =
-  | string
-  | { eq?: string; not?: string; regex?: string; not_regex?: string; exists?: true; absent?: true };
+  string | { eq?: string; not?: string; regex?: string; not_regex?: string; exists?: true; absent?: true };
 
 export interface TargetDoc {
   hosts?: string[];

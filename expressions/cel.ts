@@ -186,6 +186,18 @@ export type CheckResult = { ok: true } | { ok: false; message: string; offset?: 
  * (macro-bound names such as `x` in `list.exists(x, …)` are understood).
  */
 export function checkExpression(expr: string, knownRoots: readonly string[]): CheckResult {
+  const key = `${knownRoots.join(',')}\u0000${expr}`;
+  const cached = checkCache.get(key);
+  if (cached) return cached;
+  const result = checkUncached(expr, knownRoots);
+  if (checkCache.size >= MAX_CACHED) checkCache.clear();
+  checkCache.set(key, result);
+  return result;
+}
+
+const checkCache = new Map<string, CheckResult>();
+
+function checkUncached(expr: string, knownRoots: readonly string[]): CheckResult {
   if (expr.trim() === '') return { ok: false, message: 'empty expression', offset: 0 };
   const { env } = environmentFor(knownRoots);
   let result: ReturnType<Environment['check']>;

@@ -70,7 +70,13 @@ export function loadYaml(source: string, file: string): LoadedYaml {
     doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
   } catch (err) {
     // The parser reports problems as doc.errors; this guards against anything unforeseen.
-    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `cannot parse YAML: ${(err as Error).message}` });
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      severity: 'error',
+      message: `cannot parse YAML: ${(err as Error).message}`,
+    });
     return { file, value: undefined, positions, diagnostics };
   }
   const at = (offset: number): Position => {
@@ -83,52 +89,72 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   for (const err of doc.errors) {
     const offset = err.pos[0];
     let message = err.message.split('\n')[0] ?? err.message;
-    if (err.code === 'DUPLICATE_KEY') message = `duplicate key "${keyAt(source, offset)}" (map keys must be unique)`;
+    if (err.code === 'DUPLICATE_KEY')
+      message = `duplicate key "${keyAt(source, offset)}" (map keys must be unique)`;
     diagnostics.push({ file, ...at(offset), severity: 'error', message: `YAML: ${message}` });
   }
   if (diagnostics.length > 0) return { file, value: undefined, positions, diagnostics };
-
-  let count = 0;
-  const walk = (node: unknown, pointer: string, key?: Position): void => {
-    if (++count > MAX_NODES) return;
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (range) {
-      const value = at(range[0]);
-      const entry: NodePosition = key ? { value, key } : { value };
-      if (isScalar(node) && typeof node.source === 'string') {
-        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-        const plainOneLine = node.type === 'PLAIN' || quoted;
-        const text = source.slice(range[0], range[1]);
-        if (plainOneLine && !text.includes('\n')) entry.inlineOffset = quoted ? 1 : 0;
-      }
-      positions.set(pointer, entry);
-    } else if (key) {
-      positions.set(pointer, { value: key, key });
-    }
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const k = pair.key as unknown;
-        const name = isScalar(k) ? String(k.value) : String(k);
-        const keyRange = (k as { range?: [number, number, number] } | null)?.range;
-        walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
-    } else if (isAlias(node)) {
-      // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
-    }
-  };
-  walk(doc.contents, '');
 
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `YAML: ${(err as Error).message.split('\n')[0]}` });
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      severity: 'error',
+      message: `YAML: ${(err as Error).message.split('\n')[0]}`,
+    });
     return { file, value: undefined, positions, diagnostics };
   }
-  return { file, value, positions, diagnostics };
+  // Positions are only needed to report a problem, so the map is built on first use.
+  let built = false;
+  const buildPositions = (): Map<string, NodePosition> => {
+    if (built) return positions;
+    built = true;
+    let count = 0;
+    const walk = (node: unknown, pointer: string, key?: Position): void => {
+      if (++count > MAX_NODES) return;
+      const range = (node as { range?: [number, number, number] } | null)?.range;
+      if (range) {
+        const value = at(range[0]);
+        const entry: NodePosition = key ? { value, key } : { value };
+        if (isScalar(node) && typeof node.source === 'string') {
+          const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+          const plainOneLine = node.type === 'PLAIN' || quoted;
+          const text = source.slice(range[0], range[1]);
+          if (plainOneLine && !text.includes('\n')) entry.inlineOffset = quoted ? 1 : 0;
+        }
+        positions.set(pointer, entry);
+      } else if (key) {
+        positions.set(pointer, { value: key, key });
+      }
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const k = pair.key as unknown;
+          const name = isScalar(k) ? String(k.value) : String(k);
+          const keyRange = (k as { range?: [number, number, number] } | null)?.range;
+          walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
+      } else if (isAlias(node)) {
+        // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
+      }
+    };
+    walk(doc.contents, '');
+    return positions;
+  };
+  return {
+    file,
+    value,
+    get positions() {
+      return buildPositions();
+    },
+    diagnostics,
+  };
 }
 
 /**

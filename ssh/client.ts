@@ -211,6 +211,9 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
         client.once('ready', onReady);
         try {
           client.connect(config);
+          // Commands are many small request/response exchanges: Nagle + delayed ACK would add
+          // ~40 ms to some of them.
+          client.setNoDelay(true);
         } catch (e) {
           client.removeListener('error', onError);
           reject(sshKeyError(`cannot use the SSH private key for ${label}: ${(e as Error).message}`));
@@ -309,6 +312,10 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
     let status: ExitStatus | undefined;
     let killed = false;
     let finished = false;
+    const evs: string[] = [];
+    for (const n of ['eof', 'end', 'finish', 'error']) channel.on(n, (x: unknown) => evs.push(n + String(x ?? '')));
+    channel.stderr.on('data', (b: Buffer) => evs.push('E' + JSON.stringify(b.toString())));
+    channel.on('data', (b: Buffer) => evs.push('O' + JSON.stringify(b.toString())));
     const exited = new Promise<ExitStatus>((resolve, reject) => {
       channel.on('exit', (code: number | null, signal?: string) => {
         status = signal ? { exitCode: null, signal } : { exitCode: code };
@@ -319,10 +326,10 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
         release(held);
         if (status) resolve(status);
         else if (killed) resolve({ exitCode: null, signal: 'KILL' });
-        else
+        else { console.error('DBG', evs.join(','), held.dead, held.active);
           reject(
             new ConnectionFailed(ep.label, 'the connection was lost while the command ran (outcome unknown)'),
-          );
+          );}
       });
     });
     channel.on('data', (b: Buffer) => req.onStdout(b));

@@ -1,0 +1,101 @@
+/**
+ * SSH transport benchmark against real sshd instances on loopback:
+ * - command latency on a pooled connection vs a fresh connection per command (median, p99);
+ * - fan-out wall time to 1, 8 and 32 hosts (one sshd process per host).
+ * Targets: pooled median < 5 ms; 32-host fan-out < 3× single host.
+ *
+ * Run as root (sshd switches users): `npm run bench:ssh`.
+ */
+import { createCommandActivities } from '../activities/commands';
+import type { RunCommandInput } from '../activities/types';
+import type { FirebreakConfig } from '../config/types';
+import { createSshExecutor } from '../ssh/client';
+import { startSshd, TEST_USER } from '../test/support/services';
+
+const ITER = Number(process.env.BENCH_SSH_ITER ?? 200);
+const FRESH_ITER = Number(process.env.BENCH_SSH_FRESH_ITER ?? 30);
+const FANOUT_ROUNDS = Number(process.env.BENCH_SSH_FANOUT_ROUNDS ?? 5);
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+function summary(ms: number[]): { median: number; p99: number; mean: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  return { median: pct(s, 50), p99: pct(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+const f = (n: number) => n.toFixed(2);
+
+async function main(): Promise<void> {
+  const fleet = await startSshd(32);
+  const ssh: FirebreakConfig['ssh'] = {
+    knownHostsFile: fleet.knownHostsFile,
+    privateKeyFile: fleet.clientKeyFile,
+    useAgent: false,
+    acceptUnknownHosts: false,
+    connectTimeoutMs: 10000,
+    keepaliveIntervalMs: 10000,
+    poolMaxPerHost: 2,
+    poolIdleMs: 60000,
+  };
+  const config = { home: fleet.dir, ssh, inventory: {}, secrets: {} };
+  const hosts = fleet.instances.map((i) => `127.0.0.1:${i.port}`);
+  const mk = (h: string[], concurrency = 32): RunCommandInput => ({
+    incidentId: 'bench',
+    stepId: 'bench',
+    target: { name: 'bench', transport: 'ssh', hosts: h, user: TEST_USER, concurrency, failFast: false },
+    command: 'echo ok',
+    secrets: [],
+    sudo: false,
+    env: {},
+    timeoutMs: 30000,
+    outputCapBytes: 65536,
+    extract: [],
+  });
+  const time = async (fn: () => Promise<unknown>): Promise<number> => {
+    const t = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  try {
+    // Pooled: one executor, connection dialled once (warm-up), then ITER commands.
+    const pooledExec = createSshExecutor({ ssh });
+    const pooled = createCommandActivities({ config, transports: { ssh: pooledExec } });
+    const one = mk([hosts[0]!]);
+    for (let i = 0; i < 10; i++) await pooled.runCommand(one);
+    const pooledMs: number[] = [];
+    for (let i = 0; i < ITER; i++) pooledMs.push(await time(() => pooled.runCommand(one)));
+
+    // Fresh: a new executor (new TCP + SSH handshake + auth) for every command.
+    const freshMs: number[] = [];
+    for (let i = 0; i < FRESH_ITER; i++) {
+      const ex = createSshExecutor({ ssh });
+      const acts = createCommandActivities({ config, transports: { ssh: ex } });
+      freshMs.push(await time(() => acts.runCommand(one)));
+      await ex.close();
+    }
+
+    // Fan-out on warm pools (connections to every host already dialled).
+    for (let i = 0; i < 2; i++) await pooled.runCommand(mk(hosts));
+    const fan: Record<number, number[]> = { 1: [], 8: [], 32: [] };
+    for (let r = 0; r < FANOUT_ROUNDS; r++) {
+      for (const n of [1, 8, 32]) fan[n]!.push(await time(() => pooled.runCommand(mk(hosts.slice(0, n)))));
+    }
+    await pooledExec.close();
+
+    const p = summary(pooledMs);
+    const fr = summary(freshMs);
+    const fan1 = summary(fan[1]!).median;
+    const fan8 = summary(fan[8]!).median;
+    const fan32 = summary(fan[32]!).median;
+    console.log(`ssh command latency, pooled connection (n=${ITER}): median ${f(p.median)} ms, p99 ${f(p.p99)} ms, mean ${f(p.mean)} ms  [target median < 5 ms: ${p.median < 5 ? 'PASS' : 'FAIL'}]`);
+    console.log(`ssh command latency, fresh connection (n=${FRESH_ITER}): median ${f(fr.median)} ms, p99 ${f(fr.p99)} ms, mean ${f(fr.mean)} ms`);
+    console.log(`fan-out wall time (median of ${FANOUT_ROUNDS}, concurrency 32, warm pool): 1 host ${f(fan1)} ms, 8 hosts ${f(fan8)} ms (${f(fan8 / fan1)}×), 32 hosts ${f(fan32)} ms (${f(fan32 / fan1)}×)  [target 32 < 3× single: ${fan32 < 3 * fan1 ? 'PASS' : 'FAIL'}]`);
+  } finally {
+    await fleet.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,80 @@
+/**
+ * Every runbook shipped in runbooks/, compiled by the real compiler, runs through the interpreter
+ * to an end on the time-skipping server (commands faked: each exits 0). This catches plans the
+ * workflow cannot digest — a crash here would be a stuck incident in production.
+ */
+import { resolve } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { AlertInstance } from '../../alerts/types';
+import { loadLibrary } from '../../library';
+import type { Plan } from '../../plan/types';
+import { approveUpdate, closeUpdate, stateQuery } from '../../workflows/definitions';
+import { incidentWorkflow } from '../../workflows/incident';
+import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { fakeActivities, ONCALL, type FakeActivities } from './support/fakes';
+import { makeAlert, makeInput } from './support/plans';
+
+const library = loadLibrary(resolve(__dirname, '../../runbooks'));
+const taskQueue = 'wf-library';
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let acts: FakeActivities;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  acts = fakeActivities();
+  // The shipped runbooks name real on-call people; let the fixed approvers approve everything.
+  acts.resolveOnCall = async () => ONCALL;
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: acts });
+  running = worker.run();
+}, 240_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** An alert that satisfies the plan's equality matchers, on a loopback instance. */
+function alertFor(plan: Plan): AlertInstance {
+  const labels: Record<string, string> = { instance: '127.0.0.1:9100', job: 'node' };
+  for (const m of plan.trigger.matchers) if (m.op === 'eq') labels[m.label] = m.value;
+  return makeAlert({ labels, fingerprint: `fp-${plan.runbook.id}` });
+}
+
+describe('shipped runbooks through the interpreter', () => {
+  it('compile to at least one plan', () => {
+    expect(library.plans.length).toBeGreaterThan(0);
+  });
+
+  for (const plan of library.plans) {
+    it(`runs ${plan.runbook.id} to an end, approving every step on the way`, async () => {
+      const input = makeInput(plan, alertFor(plan));
+      const handle = await env.client.workflow.start(incidentWorkflow, { args: [input], taskQueue, workflowId: input.incidentId });
+      try {
+        for (let i = 0; i < 600; i++) {
+          const s = await handle.query(stateQuery);
+          if (['resolved', 'failed', 'cancelled'].includes(s.status)) break;
+          const pending = s.pendingApprovals[0];
+          if (pending) {
+            await handle.executeUpdate(approveUpdate, { args: [{ stepId: pending.stepId, actor: { person: 'alice', channel: 'api' } }] });
+          } else if (s.status === 'escalated' || (s.status === 'remediating' && plan.resolution.mode === 'human')) {
+            await handle.executeUpdate(closeUpdate, { args: [{ actor: { person: 'alice', channel: 'api' }, outcome: 'resolved' }] });
+            break;
+          } else {
+            // Waits (wait steps, verify intervals, alert_resolved timeouts) are skipped, not slept.
+            await env.sleep(60_000);
+          }
+        }
+        const final = await handle.result();
+        expect(['resolved', 'failed']).toContain(final.status);
+        expect(final.timeline.some((t) => t.message.startsWith('incident failed:'))).toBe(false);
+        expect(final.steps.every((s) => !['running', 'pending', 'awaiting_approval'].includes(s.status))).toBe(true);
+      } finally {
+        await handle.terminate('test done').catch(() => undefined);
+      }
+    });
+  }
+});
