@@ -48,7 +48,9 @@ function isPermanent(err: unknown): boolean {
  * Temporal retries with backoff; recipients already delivered are remembered in heartbeat details
  * and not mailed again.
  */
-export function createNotifyActivities(deps: NotifyActivityDeps): Pick<IncidentActivities, 'sendNotification'> {
+export function createNotifyActivities(
+  deps: NotifyActivityDeps,
+): Pick<IncidentActivities, 'sendNotification'> {
   const now = deps.now ?? Date.now;
   return {
     async sendNotification(input) {
@@ -56,7 +58,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps): Pick<IncidentA
       const done = previousDeliveries();
       const deliveries: Delivery[] = [...done];
       const transient: string[] = [];
-      const incidentBase = input.links?.incidentBaseUrl ?? `${deps.config.intake.publicUrl.replace(/\/+$/, '')}/v1/incidents`;
+      const incidentBase =
+        input.links?.incidentBaseUrl ?? `${deps.config.intake.publicUrl.replace(/\/+$/, '')}/v1/incidents`;
       const uiBase = input.links?.temporalUiBaseUrl ?? deps.config.temporal.uiBaseUrl;
       for (const id of [...new Set(input.to)]) {
         if (done.some((d) => d.to === id && d.ok)) continue;
@@ -75,10 +78,21 @@ export function createNotifyActivities(deps: NotifyActivityDeps): Pick<IncidentA
           const requested = Date.parse(input.approval.expiresAt);
           const ttl = now() + deps.config.approvalLinkTtlMs;
           const expiresAt = Number.isFinite(requested) ? Math.min(requested, ttl) : ttl;
-          const claims = { incidentId: input.incidentId, stepId: input.approval.stepId, person: id, expiresAt };
+          const claims = {
+            incidentId: input.incidentId,
+            stepId: input.approval.stepId,
+            person: id,
+            expiresAt,
+          };
           const key = deps.config.approvalSigningKey;
-          links.approveUrl = approvalUrl(deps.config.intake.publicUrl, signApproval(key, { ...claims, decision: 'approve' }));
-          links.rejectUrl = approvalUrl(deps.config.intake.publicUrl, signApproval(key, { ...claims, decision: 'reject' }));
+          links.approveUrl = approvalUrl(
+            deps.config.intake.publicUrl,
+            signApproval(key, { ...claims, decision: 'approve' }),
+          );
+          links.rejectUrl = approvalUrl(
+            deps.config.intake.publicUrl,
+            signApproval(key, { ...claims, decision: 'reject' }),
+          );
         }
         const mail = renderNotification(input, person, links);
         try {
@@ -96,7 +110,9 @@ export function createNotifyActivities(deps: NotifyActivityDeps): Pick<IncidentA
         }
       }
       if (transient.length) {
-        throw new Error(`notification ${input.kind} for ${input.incidentId} not delivered to ${transient.join('; ')}`);
+        throw new Error(
+          `notification ${input.kind} for ${input.incidentId} not delivered to ${transient.join('; ')}`,
+        );
       }
       const result = { deliveries };
       deps.onDelivered?.(input.kind, result);

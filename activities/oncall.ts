@@ -10,6 +10,7 @@ export interface OnCallActivityDeps {
 /** The `resolveOnCall` activity: a pure lookup, so its one result in history makes replay deterministic. */
 export function createOnCallActivities(deps: OnCallActivityDeps): Pick<IncidentActivities, 'resolveOnCall'> {
   return {
-    resolveOnCall: async (input) => resolveOnCall(typeof deps.oncall === 'function' ? deps.oncall() : deps.oncall, input),
+    resolveOnCall: async (input) =>
+      resolveOnCall(typeof deps.oncall === 'function' ? deps.oncall() : deps.oncall, input),
   };
 }

@@ -21,15 +21,22 @@ function main(): void {
   try {
     for (let i = 0; i < TARGET; i++) {
       const src = sources[i % sources.length] ?? '';
-      writeFileSync(join(dir, `rb-${String(i).padStart(4, '0')}.yaml`), src.replace(/^(\s*id:\s*)([a-z0-9_-]+)/m, `$1$2-${i}`));
+      writeFileSync(
+        join(dir, `rb-${String(i).padStart(4, '0')}.yaml`),
+        src.replace(/^(\s*id:\s*)([a-z0-9_-]+)/m, `$1$2-${i}`),
+      );
     }
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const start = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'firebreak.js'), 'validate', dir], { encoding: 'utf8' });
+      const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'firebreak.js'), 'validate', dir], {
+        encoding: 'utf8',
+      });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (res.status !== 0) {
-        process.stderr.write(`validate exited ${String(res.status)}:\n${res.stdout.slice(0, 2000)}${res.stderr.slice(0, 2000)}\n`);
+        process.stderr.write(
+          `validate exited ${String(res.status)}:\n${res.stdout.slice(0, 2000)}${res.stderr.slice(0, 2000)}\n`,
+        );
         process.exitCode = 1;
         return;
       }

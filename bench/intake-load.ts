@@ -16,7 +16,17 @@ export function payload(fp: string, seq: number): string {
     commonLabels: labels,
     commonAnnotations: {},
     externalURL: 'http://alertmanager.example',
-    alerts: [{ status: 'firing', labels: { ...labels, fp }, annotations: { seq: String(seq) }, startsAt: '2026-11-21T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: fp }],
+    alerts: [
+      {
+        status: 'firing',
+        labels: { ...labels, fp },
+        annotations: { seq: String(seq) },
+        startsAt: '2026-11-21T10:00:00Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: fp,
+      },
+    ],
   });
 }
 
@@ -40,7 +50,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const post = (body: string) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');

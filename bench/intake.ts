@@ -44,13 +44,24 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 const plan: Plan = {
   planVersion: 1,
   hash: 'bench',
-  runbook: { id: 'bench', title: 'Bench runbook', service: 'bench', severity: 'P3', owners: ['alice'], file: 'bench.yaml' },
+  runbook: {
+    id: 'bench',
+    title: 'Bench runbook',
+    service: 'bench',
+    severity: 'P3',
+    owners: ['alice'],
+    file: 'bench.yaml',
+  },
   trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'BenchAlert' }] },
   vars: {},
   targets: {},
   diagnostics: [],
   remediations: [],
-  escalation: { levels: [['alice']], intervalMs: { P0: 300_000, P1: 900_000, P2: 3_600_000, P3: 14_400_000 }, repeatLast: false },
+  escalation: {
+    levels: [['alice']],
+    intervalMs: { P0: 300_000, P1: 900_000, P2: 3_600_000, P3: 14_400_000 },
+    repeatLast: false,
+  },
   notify: [],
   resolution: { mode: 'human', timeoutMs: 600_000 },
 };
@@ -68,12 +79,26 @@ async function main(): Promise<void> {
     runbooksDir: home,
     oncallFile: path.join(home, 'oncall.yaml'),
     temporal: { namespace: 'default', taskQueue },
-    intake: { host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1', bodyLimitBytes: 1 << 20, tokens: {} },
+    intake: {
+      host: '127.0.0.1',
+      port: 0,
+      publicUrl: 'http://127.0.0.1',
+      bodyLimitBytes: 1 << 20,
+      tokens: {},
+    },
     mail: { from: 'bench@example.com', outboxDir: path.join(home, 'outbox') },
     reportsDir: path.join(home, 'reports'),
     approvalSigningKey: 'bench-key-0123456789abcdef',
     approvalLinkTtlMs: 3_600_000,
-    ssh: { knownHostsFile: '/dev/null', useAgent: false, acceptUnknownHosts: false, connectTimeoutMs: 1000, keepaliveIntervalMs: 10_000, poolMaxPerHost: 1, poolIdleMs: 1000 },
+    ssh: {
+      knownHostsFile: '/dev/null',
+      useAgent: false,
+      acceptUnknownHosts: false,
+      connectTimeoutMs: 1000,
+      keepaliveIntervalMs: 10_000,
+      poolMaxPerHost: 1,
+      poolIdleMs: 1000,
+    },
     inventory: {},
     secrets: {},
   };
@@ -88,13 +113,19 @@ async function main(): Promise<void> {
   try {
     const url = `${intake.url}/v1/alerts/alertmanager`;
     // Warm-up: one connection, one unrelated fingerprint (not counted).
-    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload('warmup', -1) });
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload('warmup', -1),
+    });
 
     const fps = Array.from({ length: fingerprints }, (_, i) => `fp${i.toString(16).padStart(6, '0')}`);
     // The load runs on its own thread (own event loop) so it does not steal the intake's.
     const t0 = performance.now();
     const load = await new Promise<LoadResult>((resolve, reject) => {
-      const w = new Worker(path.join(__dirname, 'intake-load.ts'), { workerData: { url, fps, deliveries, concurrency } satisfies LoadSpec });
+      const w = new Worker(path.join(__dirname, 'intake-load.ts'), {
+        workerData: { url, fps, deliveries, concurrency } satisfies LoadSpec,
+      });
       w.once('message', (m: LoadResult) => resolve(m));
       w.once('error', reject);
     });
@@ -114,9 +145,13 @@ async function main(): Promise<void> {
         if (e.workflowExecutionSignaledEventAttributes) signals++;
       }
     }
-    const count = await client.workflow.count(`WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-fp'`);
+    const count = await client.workflow.count(
+      `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-fp'`,
+    );
 
-    const sshLines = process.argv.includes('--skip-ssh') ? ['  receipt → ssh cmd   skipped (--skip-ssh)'] : await sshPhase(env, config, client, arg('ssh-runs', 30));
+    const sshLines = process.argv.includes('--skip-ssh')
+      ? ['  receipt → ssh cmd   skipped (--skip-ssh)']
+      : await sshPhase(env, config, client, arg('ssh-runs', 30));
     const lines = [
       `bench:intake  ${deliveries} deliveries over ${fingerprints} fingerprints, ${concurrency} concurrent clients`,
       `  accepted            ${(deliveries / seconds).toFixed(0)} alerts/s (${seconds.toFixed(2)} s, ${failed} non-202)`,
@@ -160,23 +195,45 @@ function sshPlan(port: number, user: string): Plan {
     runbook: { ...plan.runbook, id: 'bench-ssh', title: 'Bench SSH runbook' },
     trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'BenchSsh' }] },
     targets: {
-      db: { name: 'db', transport: 'ssh', hosts: [{ mode: 'text', parts: [{ lit: `127.0.0.1:${port}` }] }], user, concurrency: 1, failFast: false },
+      db: {
+        name: 'db',
+        transport: 'ssh',
+        hosts: [{ mode: 'text', parts: [{ lit: `127.0.0.1:${port}` }] }],
+        user,
+        concurrency: 1,
+        failFast: false,
+      },
     },
     diagnostics: [{ parallel: false, steps: [{ step, onFailure: 'continue' }] }],
   };
 }
 
 /** Sequential alerts, each timed from intake receipt to the target reporting its command start. */
-async function sshPhase(env: Awaited<ReturnType<typeof createDevServerEnv>>, base: FirebreakConfig, client: Client, runs: number): Promise<string[]> {
+async function sshPhase(
+  env: Awaited<ReturnType<typeof createDevServerEnv>>,
+  base: FirebreakConfig,
+  client: Client,
+  runs: number,
+): Promise<string[]> {
   process.stderr.write('bench:intake starting sshd and a worker for the end-to-end phase...\n');
   const fleet = await startSshd(1);
   const port = fleet.instances[0]?.port as number;
   const config: FirebreakConfig = {
     ...base,
     temporal: { ...base.temporal, taskQueue: 'bench-ssh' },
-    ssh: { ...base.ssh, knownHostsFile: fleet.knownHostsFile, privateKeyFile: fleet.clientKeyFile, connectTimeoutMs: 5000, poolMaxPerHost: 4, poolIdleMs: 60_000 },
+    ssh: {
+      ...base.ssh,
+      knownHostsFile: fleet.knownHostsFile,
+      privateKeyFile: fleet.clientKeyFile,
+      connectTimeoutMs: 5000,
+      poolMaxPerHost: 4,
+      poolIdleMs: 60_000,
+    },
   };
-  const oncall = parseOnCall('apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - { id: alice, name: Alice, email: alice@example.com }\n', 'bench-oncall.yaml');
+  const oncall = parseOnCall(
+    'apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - { id: alice, name: Alice, email: alice@example.com }\n',
+    'bench-oncall.yaml',
+  );
   const worker = await startWorker(config, {
     connection: env.nativeConnection,
     workflowBundle: await workflowBundle(),
@@ -189,7 +246,11 @@ async function sshPhase(env: Awaited<ReturnType<typeof createDevServerEnv>>, bas
     for (let i = 0; i < runs + 1; i++) {
       const fp = `ssh${i}`;
       const body = payload(fp, i).replace(/BenchAlert/g, 'BenchSsh');
-      const res = await fetch(`${intake.url}/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${intake.url}/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       if (res.status !== 202) throw new Error(`intake answered ${res.status}`);
       const handle = client.workflow.getHandle(incidentWorkflowId('bench-ssh', fp));
       let s: IncidentState | undefined;
@@ -199,7 +260,9 @@ async function sshPhase(env: Awaited<ReturnType<typeof createDevServerEnv>>, bas
         if (host) {
           if (!host.ok) throw new Error(`diagnostic failed on the target: ${host.error ?? host.stderr}`);
           const startedOnTarget = Number(host.stdout.trim());
-          const receivedAt = Date.parse(s?.timeline.find((t) => t.kind === 'alert_received')?.data?.receivedAt as string);
+          const receivedAt = Date.parse(
+            s?.timeline.find((t) => t.kind === 'alert_received')?.data?.receivedAt as string,
+          );
           if (i > 0) latencies.push(startedOnTarget - receivedAt); // run 0 warms the SSH pool
           break;
         }

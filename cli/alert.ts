@@ -20,7 +20,10 @@ const USAGE = `usage: firebreak alert <subcommand>
 
 /** examples/alerts next to this file (source tree) or one level up (dist/). */
 export function examplesDir(): string {
-  const candidates = [path.resolve(__dirname, '..', 'examples', 'alerts'), path.resolve(__dirname, '..', '..', 'examples', 'alerts')];
+  const candidates = [
+    path.resolve(__dirname, '..', 'examples', 'alerts'),
+    path.resolve(__dirname, '..', '..', 'examples', 'alerts'),
+  ];
   return candidates.find((d) => existsSync(d)) ?? (candidates[0] as string);
 }
 
@@ -53,8 +56,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     switch (sub) {
       case 'list': {
         const dir = examplesDir();
-        const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-        io.out(files.length ? files.map((f) => `  ${f.replace(/\.json$/, '')}`).join('\n') : `no examples in ${dir}`);
+        const files = existsSync(dir)
+          ? readdirSync(dir)
+              .filter((f) => f.endsWith('.json'))
+              .sort()
+          : [];
+        io.out(
+          files.length
+            ? files.map((f) => `  ${f.replace(/\.json$/, '')}`).join('\n')
+            : `no examples in ${dir}`,
+        );
         return EXIT.ok;
       }
       case 'fire': {
@@ -74,14 +85,24 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
           for (const a of payload.alerts as Record<string, unknown>[]) a.fingerprint = fp;
         }
         const config = loadConfig(io.env);
-        const url = typeof args.flags.url === 'string' ? args.flags.url : `${config.intake.publicUrl}/v1/alerts/alertmanager`;
+        const url =
+          typeof args.flags.url === 'string'
+            ? args.flags.url
+            : `${config.intake.publicUrl}/v1/alerts/alertmanager`;
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (config.intake.alertToken) headers.authorization = `Bearer ${config.intake.alertToken}`;
         let res: Response;
         try {
-          res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(15_000) });
+          res = await fetch(url, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(payload),
+            signal: AbortSignal.timeout(15_000),
+          });
         } catch (err) {
-          io.err(`firebreak alert: cannot reach the intake at ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message} (is \`firebreak start\` running?)`);
+          io.err(
+            `firebreak alert: cannot reach the intake at ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message} (is \`firebreak start\` running?)`,
+          );
           return EXIT.failed;
         }
         const text = await res.text();
@@ -91,9 +112,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
           return EXIT.failed;
         }
         if (args.flags.json !== true) {
-          const body = JSON.parse(text) as { incidents: { id: string; action?: string; deduplicated: boolean }[]; unmatched: { alertname?: string }[] };
-          for (const i of body.incidents) io.out(`${i.action ?? (i.deduplicated ? 'signalled' : 'started')}: ${i.id}`);
-          for (const u of body.unmatched) io.out(`unmatched: ${u.alertname ?? '(no alertname)'} — no runbook triggers on it`);
+          const body = JSON.parse(text) as {
+            incidents: { id: string; action?: string; deduplicated: boolean }[];
+            unmatched: { alertname?: string }[];
+          };
+          for (const i of body.incidents)
+            io.out(`${i.action ?? (i.deduplicated ? 'signalled' : 'started')}: ${i.id}`);
+          for (const u of body.unmatched)
+            io.out(`unmatched: ${u.alertname ?? '(no alertname)'} — no runbook triggers on it`);
         }
         return EXIT.ok;
       }

@@ -6,7 +6,11 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
-export function parseArgs(argv: string[], valueFlags: readonly string[], boolFlags: readonly string[]): ParsedArgs {
+export function parseArgs(
+  argv: string[],
+  valueFlags: readonly string[],
+  boolFlags: readonly string[],
+): ParsedArgs {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {

@@ -46,7 +46,9 @@ export interface IncidentCommandDeps {
 
 function pad(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 function ago(iso: string, now = Date.now()): string {
@@ -70,7 +72,8 @@ export function formatState(s: IncidentState): string {
   ];
   if (s.pendingApprovals.length) {
     lines.push('', 'pending approvals:');
-    for (const p of s.pendingApprovals) lines.push(`  ${p.stepId}  by ${p.approvers.join(', ')}  until ${p.expiresAt}`);
+    for (const p of s.pendingApprovals)
+      lines.push(`  ${p.stepId}  by ${p.approvers.join(', ')}  until ${p.expiresAt}`);
   }
   if (s.steps.length) {
     lines.push('', 'steps:');
@@ -82,7 +85,9 @@ export function formatState(s: IncidentState): string {
           st.id,
           st.status,
           [
-            st.decidedBy ? `${st.decidedBy.decision} by ${st.decidedBy.person} (${st.decidedBy.channel})` : '',
+            st.decidedBy
+              ? `${st.decidedBy.decision} by ${st.decidedBy.person} (${st.decidedBy.channel})`
+              : '',
             st.hosts.map((h) => `${h.host}:${h.exitCode ?? '-'}`).join(' '),
             st.error ?? '',
           ]
@@ -111,7 +116,8 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
   const args = parseArgs(rest, ['as', 'comment', 'limit', 'format', 'out', 'outcome'], ['json', 'all']);
   const [id, ...more] = args.positional;
   const json = args.flags.json === true;
-  const str = (name: string): string | undefined => (typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined);
+  const str = (name: string): string | undefined =>
+    typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined;
   const needId = (): string => {
     if (!id) throw new UsageError(`incident ${sub} needs an incident id`);
     return id;
@@ -119,7 +125,8 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
   const actor = (): Actor => {
     const person = str('as') ?? io.env.FIREBREAK_USER;
     if (!person) throw new UsageError(`incident ${sub} needs --as <person> (or FIREBREAK_USER)`);
-    if (deps.people && !deps.people.includes(person)) throw new UsageError(`unknown person "${person}" (not in the on-call file)`);
+    if (deps.people && !deps.people.includes(person))
+      throw new UsageError(`unknown person "${person}" (not in the on-call file)`);
     return { person, channel: 'cli' };
   };
   const comment = (): { comment?: string } => (str('comment') ? { comment: str('comment') as string } : {});
@@ -132,7 +139,8 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
     case 'list': {
       const limitRaw = str('limit');
       const limit = limitRaw === undefined ? 50 : Number(limitRaw);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be 1..1000, got "${limitRaw}"`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new UsageError(`--limit must be 1..1000, got "${limitRaw}"`);
       let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
       if (args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
       const execs: WorkflowExecutionInfo[] = [];
@@ -149,7 +157,15 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
         ),
       );
       if (json) {
-        io.out(JSON.stringify(states.map((s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() }), null, 2));
+        io.out(
+          JSON.stringify(
+            states.map(
+              (s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() },
+            ),
+            null,
+            2,
+          ),
+        );
         return EXIT.ok;
       }
       if (execs.length === 0) {
@@ -161,7 +177,15 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
         const s = states[i];
         rows.push(
           s
-            ? [s.id, s.severity, s.status, s.runbook.id, String(s.alertCount), s.pendingApprovals.map((p) => p.stepId).join(',') || '-', ago(s.startedAt)]
+            ? [
+                s.id,
+                s.severity,
+                s.status,
+                s.runbook.id,
+                String(s.alertCount),
+                s.pendingApprovals.map((p) => p.stepId).join(',') || '-',
+                ago(s.startedAt),
+              ]
             : [w.workflowId, '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
         );
       });
@@ -174,7 +198,12 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       return EXIT.ok;
     }
     case 'ack':
-      print(await client.workflow.getHandle(needId()).executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }), 'acknowledged');
+      print(
+        await client.workflow
+          .getHandle(needId())
+          .executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }),
+        'acknowledged',
+      );
       return EXIT.ok;
     case 'approve':
     case 'reject': {
@@ -183,7 +212,9 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       if (!stepId) throw new UsageError(`incident ${sub} needs <id> <step>`);
       const s = await client.workflow
         .getHandle(incident)
-        .executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, { args: [{ stepId, actor: actor(), ...comment() }] });
+        .executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, {
+          args: [{ stepId, actor: actor(), ...comment() }],
+        });
       print(s, `${sub === 'approve' ? 'approved' : 'rejected'} ${stepId}`);
       return EXIT.ok;
     }
@@ -191,19 +222,31 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const incident = needId();
       const text = more.join(' ').trim();
       if (!text) throw new UsageError('incident note needs the note text');
-      print(await client.workflow.getHandle(incident).executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }), 'noted');
+      print(
+        await client.workflow
+          .getHandle(incident)
+          .executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }),
+        'noted',
+      );
       return EXIT.ok;
     }
     case 'close': {
       const outcome = str('outcome') ?? 'resolved';
-      if (outcome !== 'resolved' && outcome !== 'failed') throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
+      if (outcome !== 'resolved' && outcome !== 'failed')
+        throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
       const incident = needId();
-      print(await client.workflow.getHandle(incident).executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }), 'closed');
+      print(
+        await client.workflow
+          .getHandle(incident)
+          .executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }),
+        'closed',
+      );
       return EXIT.ok;
     }
     case 'report': {
       const format = str('format') ?? 'md';
-      if (format !== 'md' && format !== 'html') throw new UsageError(`--format must be md or html, got "${format}"`);
+      if (format !== 'md' && format !== 'html')
+        throw new UsageError(`--format must be md or html, got "${format}"`);
       const s = await client.workflow.getHandle(needId()).query(stateQuery);
       const text = format === 'md' ? renderMarkdown(s) : renderHtml(s);
       const out = str('out');
@@ -219,7 +262,11 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
 }
 
 /** Runs a subcommand and maps failures to exit codes with a readable message. */
-export async function runIncidentSafely(argv: string[], io: CliIO, deps: () => Promise<IncidentCommandDeps & { close?: () => Promise<void> }>): Promise<number> {
+export async function runIncidentSafely(
+  argv: string[],
+  io: CliIO,
+  deps: () => Promise<IncidentCommandDeps & { close?: () => Promise<void> }>,
+): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
     io.out(USAGE);
     return argv.length === 0 ? EXIT.usage : EXIT.ok;

@@ -54,7 +54,8 @@ interface StepView {
 }
 
 function stepView(step: ExecutableStep, ctx: ExpressionContext): StepView {
-  if (step.kind === 'wait') return { id: step.id, title: step.title, kind: 'wait', durationMs: step.durationMs };
+  if (step.kind === 'wait')
+    return { id: step.id, title: step.title, kind: 'wait', durationMs: step.durationMs };
   const c: CommandStep = step;
   const v: StepView = {
     id: c.id,
@@ -69,7 +70,8 @@ function stepView(step: ExecutableStep, ctx: ExpressionContext): StepView {
     success: c.success,
   };
   if (c.action) v.action = c.action;
-  if (Object.keys(c.env).length > 0) v.env = Object.fromEntries(Object.entries(c.env).map(([k, t]) => [k, render(t, ctx)]));
+  if (Object.keys(c.env).length > 0)
+    v.env = Object.fromEntries(Object.entries(c.env).map(([k, t]) => [k, render(t, ctx)]));
   return v;
 }
 
@@ -79,7 +81,12 @@ function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
   const ctx: ExpressionContext = {
     labels: alert.labels,
     annotations: alert.annotations,
-    alert: { status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt, generatorURL: alert.generatorURL },
+    alert: {
+      status: alert.status,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      generatorURL: alert.generatorURL,
+    },
     vars: plan.vars,
     incident: { id, severity, runbook: plan.runbook.id, service: plan.runbook.service },
     steps: {},
@@ -101,7 +108,11 @@ function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
     })),
     diagnostics: plan.diagnostics.map((stage) => ({
       parallel: stage.parallel,
-      steps: stage.steps.map((s) => ({ ...stepView(s.step, ctx), ...(s.when ? { when: s.when } : {}), onFailure: s.onFailure })),
+      steps: stage.steps.map((s) => ({
+        ...stepView(s.step, ctx),
+        ...(s.when ? { when: s.when } : {}),
+        onFailure: s.onFailure,
+      })),
     })),
     remediations: plan.remediations.map((r) => ({
       ...stepView(r.run, ctx),
@@ -112,7 +123,13 @@ function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
       approvalTimeoutMs: r.approvalTimeoutMs,
       onFailure: r.onFailure,
       ...(r.verify
-        ? { verify: { attempts: r.verify.attempts, intervalMs: r.verify.intervalMs, steps: r.verify.steps.map((s) => stepView(s, ctx)) } }
+        ? {
+            verify: {
+              attempts: r.verify.attempts,
+              intervalMs: r.verify.intervalMs,
+              steps: r.verify.steps.map((s) => stepView(s, ctx)),
+            },
+          }
         : {}),
     })),
     escalation: {
@@ -142,34 +159,58 @@ function stepText(v: StepView, prefix: string): string {
 
 function text(view: Record<string, unknown>): string {
   const v = view as ReturnType<typeof planView> & {
-    targets: { name: string; transport: string; hosts: string[]; group?: string; user?: string; port?: number }[];
+    targets: {
+      name: string;
+      transport: string;
+      hosts: string[];
+      group?: string;
+      user?: string;
+      port?: number;
+    }[];
     diagnostics: { parallel: boolean; steps: (StepView & { when?: string; onFailure: string })[] }[];
-    remediations: (StepView & { when?: string; approval: string; approvalTimeoutMs: number; onFailure: string; verify?: { attempts: number; intervalMs: number; steps: StepView[] } })[];
+    remediations: (StepView & {
+      when?: string;
+      approval: string;
+      approvalTimeoutMs: number;
+      onFailure: string;
+      verify?: { attempts: number; intervalMs: number; steps: StepView[] };
+    })[];
     escalation: { chain?: string; levels: string[][]; intervalMs: number; repeatLast: boolean };
     notify: { on: string[]; to: string[] }[];
     resolution: { mode: string; timeoutMs: number };
   };
   const out: string[] = [];
-  out.push(`  runbook ${String(v.runbook)} — ${String(v.title)} (${String(v.file)}, plan ${String(v.hash).slice(0, 12)})`);
+  out.push(
+    `  runbook ${String(v.runbook)} — ${String(v.title)} (${String(v.file)}, plan ${String(v.hash).slice(0, 12)})`,
+  );
   out.push(`  severity ${String(v.severity)}, incident ${String(v.incidentId)}`);
   for (const t of v.targets) {
     const where = [...t.hosts, ...(t.group ? [`group ${t.group}`] : [])].join(', ') || '(none)';
-    out.push(`  target ${t.name}: ${t.transport}${t.user ? ` as ${t.user}` : ''}${t.port ? ` port ${t.port}` : ''} → ${where}`);
+    out.push(
+      `  target ${t.name}: ${t.transport}${t.user ? ` as ${t.user}` : ''}${t.port ? ` port ${t.port}` : ''} → ${where}`,
+    );
   }
   out.push('  diagnostics:');
   if (v.diagnostics.length === 0) out.push('    (none)');
   v.diagnostics.forEach((stage, i) => {
     out.push(`    stage ${i + 1}${stage.parallel ? ' (parallel)' : ''}:`);
     for (const s of stage.steps) {
-      out.push(`      - ${s.id}: ${s.title}${s.when ? ` [when ${s.when}]` : ''}${s.onFailure === 'escalate' ? ' [escalate on failure]' : ''}`);
+      out.push(
+        `      - ${s.id}: ${s.title}${s.when ? ` [when ${s.when}]` : ''}${s.onFailure === 'escalate' ? ' [escalate on failure]' : ''}`,
+      );
       out.push(stepText(s, '        '));
     }
   });
   out.push('  remediations:');
   if (v.remediations.length === 0) out.push('    (none — a human takes it from here)');
   v.remediations.forEach((r, i) => {
-    const gate = r.approval === 'required' ? `APPROVAL REQUIRED (request open ${fmtMs(r.approvalTimeoutMs)}, then escalate)` : 'runs automatically';
-    out.push(`    ${i + 1}. ${r.id}: ${r.title}${r.action ? ` [${r.action}]` : ''}${r.destructive ? ' [destructive]' : ''} — ${gate}`);
+    const gate =
+      r.approval === 'required'
+        ? `APPROVAL REQUIRED (request open ${fmtMs(r.approvalTimeoutMs)}, then escalate)`
+        : 'runs automatically';
+    out.push(
+      `    ${i + 1}. ${r.id}: ${r.title}${r.action ? ` [${r.action}]` : ''}${r.destructive ? ' [destructive]' : ''} — ${gate}`,
+    );
     if (r.when) out.push(`       only when ${r.when}`);
     out.push(stepText(r, '       '));
     if (r.verify) {
@@ -184,11 +225,12 @@ function text(view: Record<string, unknown>): string {
     `  escalation: ${e.chain ? `chain ${e.chain}` : 'explicit levels'}${levels ? `  ${levels}` : ''}; next level after ${fmtMs(e.intervalMs)} without ack${e.repeatLast ? ', last level repeats' : ''}`,
   );
   for (const n of v.notify) out.push(`  notify ${n.to.join(', ')} on ${n.on.join(', ')}`);
-  out.push(`  resolution: ${v.resolution.mode}${v.resolution.mode === 'alert_resolved' ? ` (wait ${fmtMs(v.resolution.timeoutMs)})` : ''}`);
+  out.push(
+    `  resolution: ${v.resolution.mode}${v.resolution.mode === 'alert_resolved' ? ` (wait ${fmtMs(v.resolution.timeoutMs)})` : ''}`,
+  );
   return out.join('\n');
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- the CommandRunner contract is async
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let alertFile: string | undefined;
   let runbooksDir = 'runbooks';
@@ -214,7 +256,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } else positional.push(a);
   }
   if (alertFile === undefined || positional.length > 1) {
-    io.err(`firebreak plan: ${alertFile === undefined ? '--alert is required' : 'at most one runbook'}\n${USAGE}`);
+    io.err(
+      `firebreak plan: ${alertFile === undefined ? '--alert is required' : 'at most one runbook'}\n${USAGE}`,
+    );
     return EXIT.usage;
   }
 
@@ -231,7 +275,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   let source = resolve(io.cwd, runbooksDir);
   let byId: string | undefined;
   if (wanted !== undefined) {
-    let isFile = false;
+    let isFile: boolean;
     try {
       isFile = statSync(resolve(io.cwd, wanted)).isFile();
     } catch {
@@ -255,7 +299,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 
   const results = alerts.map((alert) => ({
-    alert: { status: alert.status, fingerprint: alert.fingerprint, labels: alert.labels, annotations: alert.annotations },
+    alert: {
+      status: alert.status,
+      fingerprint: alert.fingerprint,
+      labels: alert.labels,
+      annotations: alert.annotations,
+    },
     matches: matchAlert(plans, alert).map((p) => planView(p, alert)),
   }));
   if (json) {
@@ -267,8 +316,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const labels = Object.entries(r.alert.labels)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ');
-    out.push(`alert ${i + 1}/${results.length} [${r.alert.status}] fingerprint ${r.alert.fingerprint}: ${labels}`);
-    if (r.alert.status === 'resolved') out.push('  resolved: closes a matching open incident (alert_resolved mode); starts nothing');
+    out.push(
+      `alert ${i + 1}/${results.length} [${r.alert.status}] fingerprint ${r.alert.fingerprint}: ${labels}`,
+    );
+    if (r.alert.status === 'resolved')
+      out.push('  resolved: closes a matching open incident (alert_resolved mode); starts nothing');
     if (r.matches.length === 0) out.push('  no runbook matches this alert');
     for (const m of r.matches) out.push(text(m));
     out.push('');

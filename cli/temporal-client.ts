@@ -22,7 +22,8 @@ export async function connectClient(
     : undefined;
   const apiKey = t.apiKeyEnv ? env[t.apiKeyEnv] : undefined;
   const connection = await Connection.connect({
-    address: t.address ?? DEFAULT_TEMPORAL_ADDRESS,
+    // Without TEMPORAL_ADDRESS the CLI talks to the engine's embedded server (TEMPORAL_PORT).
+    address: t.address ?? (env.TEMPORAL_PORT ? `127.0.0.1:${env.TEMPORAL_PORT}` : DEFAULT_TEMPORAL_ADDRESS),
     connectTimeout: '5s',
     ...(tls ? { tls } : apiKey ? { tls: true } : {}),
     ...(apiKey ? { apiKey } : {}),

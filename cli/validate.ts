@@ -12,7 +12,6 @@ import { EXIT } from './io';
 
 const USAGE = 'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n';
 
-// eslint-disable-next-line @typescript-eslint/require-await -- the CommandRunner contract is async
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const paths: string[] = [];
   let json = false;

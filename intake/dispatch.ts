@@ -67,7 +67,12 @@ export class Dispatcher {
     }
   }
 
-  async deliver(plan: Plan, alert: AlertInstance, receivedAt: string, receivedMs: number): Promise<DispatchResult> {
+  async deliver(
+    plan: Plan,
+    alert: AlertInstance,
+    receivedAt: string,
+    receivedMs: number,
+  ): Promise<DispatchResult> {
     const id = incidentWorkflowId(plan.runbook.id, alert.fingerprint);
     const runbook = plan.runbook.id;
     if (alert.status === 'resolved') {
@@ -106,7 +111,8 @@ export class Dispatcher {
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         // Running already (another replica, or a start we did not see): join it.
-        if (await this.signal(id, alert, receivedAt)) return { id, runbook, deduplicated: true, action: 'signalled' };
+        if (await this.signal(id, alert, receivedAt))
+          return { id, runbook, deduplicated: true, action: 'signalled' };
         // It closed between our start and our signal: loop and start a new run.
       } finally {
         if (this.inflight.get(id) === start) this.inflight.delete(id);

@@ -19,12 +19,41 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): IntakeMe
   const registers = [registry];
   return {
     registry,
-    alertsReceived: new Counter({ name: 'firebreak_alerts_received_total', help: 'Alerts received, by source and status', labelNames: ['source', 'status'], registers }),
-    alertsUnmatched: new Counter({ name: 'firebreak_alerts_unmatched_total', help: 'Firing alerts no runbook matched', labelNames: ['source'], registers }),
-    alertsDeduplicated: new Counter({ name: 'firebreak_alerts_deduplicated_total', help: 'Deliveries joined to a running incident', registers }),
-    incidentsStarted: new Counter({ name: 'firebreak_incidents_started_total', help: 'Incident workflows started', labelNames: ['runbook'], registers }),
-    approvals: new Counter({ name: 'firebreak_approvals_total', help: 'Approval decisions submitted, by outcome (accepted, refused, replayed, forged, expired)', labelNames: ['decision', 'channel', 'outcome'], registers }),
-    notifications: new Counter({ name: 'firebreak_notifications_total', help: 'Notification deliveries observed in this process', labelNames: ['kind', 'outcome'], registers }),
+    alertsReceived: new Counter({
+      name: 'firebreak_alerts_received_total',
+      help: 'Alerts received, by source and status',
+      labelNames: ['source', 'status'],
+      registers,
+    }),
+    alertsUnmatched: new Counter({
+      name: 'firebreak_alerts_unmatched_total',
+      help: 'Firing alerts no runbook matched',
+      labelNames: ['source'],
+      registers,
+    }),
+    alertsDeduplicated: new Counter({
+      name: 'firebreak_alerts_deduplicated_total',
+      help: 'Deliveries joined to a running incident',
+      registers,
+    }),
+    incidentsStarted: new Counter({
+      name: 'firebreak_incidents_started_total',
+      help: 'Incident workflows started',
+      labelNames: ['runbook'],
+      registers,
+    }),
+    approvals: new Counter({
+      name: 'firebreak_approvals_total',
+      help: 'Approval decisions submitted, by outcome (accepted, refused, replayed, forged, expired)',
+      labelNames: ['decision', 'channel', 'outcome'],
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'firebreak_notifications_total',
+      help: 'Notification deliveries observed in this process',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
     requestDuration: new Histogram({
       name: 'firebreak_http_request_duration_seconds',
       help: 'Intake HTTP request durations',

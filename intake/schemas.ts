@@ -97,7 +97,10 @@ export const decisionBody = {
   type: 'object',
   required: ['stepId'],
   additionalProperties: false,
-  properties: { stepId: { type: 'string', minLength: 1, maxLength: 200 }, comment: { type: 'string', maxLength: 4000 } },
+  properties: {
+    stepId: { type: 'string', minLength: 1, maxLength: 200 },
+    comment: { type: 'string', maxLength: 4000 },
+  },
 } as const;
 
 export const ackBody = {

@@ -82,7 +82,11 @@ export function summarize(s: IncidentState): IncidentSummary {
     fingerprint: s.alert.fingerprint,
     started: s.startedAt,
     updated: s.updatedAt,
-    pendingApprovals: s.pendingApprovals.map((p) => ({ stepId: p.stepId, expiresAt: p.expiresAt, approvers: p.approvers })),
+    pendingApprovals: s.pendingApprovals.map((p) => ({
+      stepId: p.stepId,
+      expiresAt: p.expiresAt,
+      approvers: p.approvers,
+    })),
     alertCount: s.alertCount,
     ...(s.acknowledged ? { acknowledgedBy: s.acknowledged.by.person } : {}),
   };
@@ -168,19 +172,22 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     );
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
-    if (err.validation) return reply.code(422).send({ error: err.message });
-    if (isAlertPayloadError(err)) return reply.code(422).send({ error: err.message });
-    if (err instanceof IntakeError) return reply.code(err.statusCode).send({ error: err.message });
-    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: `no such incident: ${err.workflowId}` });
-    const refusal = updateRefusal(err);
-    if (refusal) return reply.code(refusalStatus(refusal)).send({ error: refusal });
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: err.message });
-    }
-    req.log.error(err);
-    return reply.code(503).send({ error: `intake could not reach Temporal or failed: ${err.message}` });
-  });
+  app.setErrorHandler(
+    (err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+      if (err.validation) return reply.code(422).send({ error: err.message });
+      if (isAlertPayloadError(err)) return reply.code(422).send({ error: err.message });
+      if (err instanceof IntakeError) return reply.code(err.statusCode).send({ error: err.message });
+      if (err instanceof WorkflowNotFoundError)
+        return reply.code(404).send({ error: `no such incident: ${err.workflowId}` });
+      const refusal = updateRefusal(err);
+      if (refusal) return reply.code(refusalStatus(refusal)).send({ error: refusal });
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+        return reply.code(err.statusCode).send({ error: err.message });
+      }
+      req.log.error(err);
+      return reply.code(503).send({ error: `intake could not reach Temporal or failed: ${err.message}` });
+    },
+  );
 
   const requireAlertToken = async (req: FastifyRequest): Promise<void> => {
     const expected = config.intake.alertToken;
@@ -199,7 +206,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   };
 
   /** Validate + match everything first, then dispatch: nothing is half-started on a bad payload. */
-  const ingest = async (source: AlertInstance['source'], alerts: AlertInstance[], receivedAt: string, receivedMs: number) => {
+  const ingest = async (
+    source: AlertInstance['source'],
+    alerts: AlertInstance[],
+    receivedAt: string,
+    receivedMs: number,
+  ) => {
     const work: { plan: Plan; alert: AlertInstance }[] = [];
     const unmatched: { fingerprint: string; alertname?: string; status: string }[] = [];
     const lib = library();
@@ -208,7 +220,11 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
       const plans = lib.match(alert);
       if (plans.length === 0) {
         if (alert.status === 'firing') metrics.alertsUnmatched.inc({ source });
-        unmatched.push({ fingerprint: alert.fingerprint, ...(alert.labels.alertname ? { alertname: alert.labels.alertname } : {}), status: alert.status });
+        unmatched.push({
+          fingerprint: alert.fingerprint,
+          ...(alert.labels.alertname ? { alertname: alert.labels.alertname } : {}),
+          status: alert.status,
+        });
       }
       for (const plan of plans) work.push({ plan, alert });
     }
@@ -225,11 +241,17 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
 
   const alertRoute = { onRequest: requireAlertToken };
 
-  app.post('/v1/alerts/alertmanager', { ...alertRoute, schema: { body: S.alertmanagerBody } }, async (req, reply) => {
-    const receivedMs = Date.now();
-    const alerts = parseAlertmanagerWebhook(req.body);
-    return reply.code(202).send(await ingest('alertmanager', alerts, new Date(receivedMs).toISOString(), receivedMs));
-  });
+  app.post(
+    '/v1/alerts/alertmanager',
+    { ...alertRoute, schema: { body: S.alertmanagerBody } },
+    async (req, reply) => {
+      const receivedMs = Date.now();
+      const alerts = parseAlertmanagerWebhook(req.body);
+      return reply
+        .code(202)
+        .send(await ingest('alertmanager', alerts, new Date(receivedMs).toISOString(), receivedMs));
+    },
+  );
 
   app.post('/v1/alerts', { ...alertRoute, schema: { body: S.genericBody } }, async (req, reply) => {
     const receivedMs = Date.now();
@@ -241,7 +263,9 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   app.post('/v1/alerts/grafana', { ...alertRoute, schema: { body: S.grafanaBody } }, async (req, reply) => {
     const receivedMs = Date.now();
     const alerts = normalizeGrafana(req.body as GrafanaPayload);
-    return reply.code(202).send(await ingest('grafana', alerts, new Date(receivedMs).toISOString(), receivedMs));
+    return reply
+      .code(202)
+      .send(await ingest('grafana', alerts, new Date(receivedMs).toISOString(), receivedMs));
   });
 
   // ------------------------------------------------------------------ incidents
@@ -272,7 +296,11 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     return client.workflow.getHandle(id).query(stateQuery);
   });
 
-  const update = <R>(path: string, schema: object, run: (id: string, actor: Actor, body: R) => Promise<IncidentState>) =>
+  const update = <R>(
+    path: string,
+    schema: object,
+    run: (id: string, actor: Actor, body: R) => Promise<IncidentState>,
+  ) =>
     app.post(path, { schema: { params: S.idParams, body: schema } }, async (req) => {
       const actor = actorOf(req);
       const { id } = req.params as { id: string };
@@ -281,26 +309,32 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     });
 
   update<{ comment?: string }>('/v1/incidents/:id/ack', S.ackBody, (id, actor, b) =>
-    client.workflow.getHandle(id).executeUpdate(ackUpdate, { args: [{ actor, ...(b.comment ? { comment: b.comment } : {}) }] }),
+    client.workflow
+      .getHandle(id)
+      .executeUpdate(ackUpdate, { args: [{ actor, ...(b.comment ? { comment: b.comment } : {}) }] }),
   );
   update<{ text: string }>('/v1/incidents/:id/notes', S.noteBody, (id, actor, b) =>
     client.workflow.getHandle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
   );
   for (const decision of ['approve', 'reject'] as const) {
-    update<{ stepId: string; comment?: string }>(`/v1/incidents/:id/${decision}`, S.decisionBody, async (id, actor, b) => {
-      try {
-        const s = await client.workflow
-          .getHandle(id)
-          .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-            args: [{ stepId: b.stepId, actor, ...(b.comment ? { comment: b.comment } : {}) }],
-          });
-        metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
-        return s;
-      } catch (err) {
-        metrics.approvals.inc({ decision, channel: 'api', outcome: 'refused' });
-        throw err;
-      }
-    });
+    update<{ stepId: string; comment?: string }>(
+      `/v1/incidents/:id/${decision}`,
+      S.decisionBody,
+      async (id, actor, b) => {
+        try {
+          const s = await client.workflow
+            .getHandle(id)
+            .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+              args: [{ stepId: b.stepId, actor, ...(b.comment ? { comment: b.comment } : {}) }],
+            });
+          metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
+          return s;
+        } catch (err) {
+          metrics.approvals.inc({ decision, channel: 'api', outcome: 'refused' });
+          throw err;
+        }
+      },
+    );
   }
   update<{ outcome?: 'resolved' | 'failed'; comment?: string }>(
     '/v1/incidents/:id/close',
@@ -318,7 +352,10 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   // ------------------------------------------------------------------ one-click approval links
   app.get('/v1/approvals/:token', { schema: { params: S.tokenParams } }, async (req, reply) => {
     const { token } = req.params as { token: string };
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer');
     let claims;
     try {
       claims = verifyApproval(config.approvalSigningKey, token);
@@ -326,7 +363,8 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
       if (!(err instanceof ApprovalLinkError)) throw err;
       metrics.approvals.inc({ decision: 'unknown', channel: 'email', outcome: err.reason });
       req.log.warn({ reason: err.reason }, 'approval link refused');
-      const title = err.reason === 'expired' ? 'This approval link has expired' : 'This approval link is not valid';
+      const title =
+        err.reason === 'expired' ? 'This approval link has expired' : 'This approval link is not valid';
       const hint =
         err.reason === 'expired'
           ? 'The request has escalated or will; use the CLI or API if you still want to decide.'
@@ -341,10 +379,22 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
         args: [{ stepId, actor: { person, channel: 'email' }, nonce }],
       });
       metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
-      return reply.code(200).send(page(`Step ${verb}`, [`${person} ${verb} step "${stepId}" of incident ${incidentId}.`, 'You can close this page.'], true));
+      return reply
+        .code(200)
+        .send(
+          page(
+            `Step ${verb}`,
+            [`${person} ${verb} step "${stepId}" of incident ${incidentId}.`, 'You can close this page.'],
+            true,
+          ),
+        );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        return reply.code(404).send(page('Incident not found', [`Incident ${incidentId} no longer exists or has finished.`], false));
+        return reply
+          .code(404)
+          .send(
+            page('Incident not found', [`Incident ${incidentId} no longer exists or has finished.`], false),
+          );
       }
       const refusal = updateRefusal(err);
       if (!refusal) throw err;
@@ -356,7 +406,10 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
         const step = s.steps.find((x) => x.id === stepId);
         if (s.usedNonces.includes(nonce)) {
           outcome = 'replayed';
-          lines = [`This link was already used; a link works once.`, ...(step?.decidedBy ? [decidedLine(stepId, step.decidedBy)] : [])];
+          lines = [
+            `This link was already used; a link works once.`,
+            ...(step?.decidedBy ? [decidedLine(stepId, step.decidedBy)] : []),
+          ];
           req.log.warn({ incidentId, stepId, person }, 'approval link replay refused');
         } else if (step?.decidedBy) {
           lines = [decidedLine(stepId, step.decidedBy)];
@@ -378,7 +431,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
         taskQueueType: 1,
       });
       const pollers = res.pollers?.length ?? 0;
-      const body = { ok: pollers > 0, temporal: 'reachable', taskQueue: config.temporal.taskQueue, workflowPollers: pollers };
+      const body = {
+        ok: pollers > 0,
+        temporal: 'reachable',
+        taskQueue: config.temporal.taskQueue,
+        workflowPollers: pollers,
+      };
       return reply.code(pollers > 0 ? 200 : 503).send(body);
     } catch (err) {
       return reply.code(503).send({ ok: false, temporal: `unreachable: ${(err as Error).message}` });
@@ -404,7 +462,10 @@ export interface RunningIntake {
 }
 
 /** Build and listen on config.intake.host:port (port 0 picks a free one); the engine calls this in-process. */
-export async function startIntake(config: FirebreakConfig, deps: Omit<IntakeDeps, 'config'>): Promise<RunningIntake> {
+export async function startIntake(
+  config: FirebreakConfig,
+  deps: Omit<IntakeDeps, 'config'>,
+): Promise<RunningIntake> {
   const app = await buildIntake({ ...deps, config });
   const address = await app.listen({ host: config.intake.host, port: config.intake.port });
   return { app, url: address, close: () => app.close() };

@@ -29,7 +29,9 @@ export function findRunbookFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string, depth: number): void => {
     if (depth > MAX_DEPTH || out.length >= MAX_FILES) return;
-    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const p = join(d, e.name);
@@ -49,11 +51,17 @@ export function loadLibrary(input: string | readonly string[], options: Validate
   const diagnostics: Diagnostic[] = [];
   const entries: { file: string; root: string }[] = [];
   for (const path of typeof input === 'string' ? [input] : input) {
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = statSync(path).isDirectory();
     } catch (err) {
-      diagnostics.push({ file: path, line: 1, col: 1, severity: 'error', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      diagnostics.push({
+        file: path,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
       continue;
     }
     if (isDir) for (const f of findRunbookFiles(path)) entries.push({ file: f, root: path });
@@ -67,7 +75,13 @@ export function loadLibrary(input: string | readonly string[], options: Validate
     try {
       source = readFileSync(file, 'utf8');
     } catch (err) {
-      diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      diagnostics.push({
+        file,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
       continue;
     }
     const planFile = root ? relative(root, file) : file;
@@ -95,4 +109,3 @@ export function loadLibrary(input: string | readonly string[], options: Validate
 export function matchAlert(plans: readonly Plan[], alert: Pick<AlertInstance, 'labels'>): Plan[] {
   return plans.filter((p) => matchesTrigger(p.trigger, alert.labels));
 }
-

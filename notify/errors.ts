@@ -18,7 +18,9 @@ export class MailDeliveryError extends Error {
     readonly recipients: string[],
     cause: unknown,
   ) {
-    super(`mail delivery to ${recipients.join(', ')} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `mail delivery to ${recipients.join(', ')} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.name = 'MailDeliveryError';
   }
 }

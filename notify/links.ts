@@ -33,7 +33,10 @@ function mac(key: string, body: string): Buffer {
 }
 
 /** Sign claims into a URL-safe token (`<payload>.<mac>`). The nonce is generated when not given. */
-export function signApproval(key: string, claims: Omit<ApprovalClaims, 'nonce'> & { nonce?: string }): string {
+export function signApproval(
+  key: string,
+  claims: Omit<ApprovalClaims, 'nonce'> & { nonce?: string },
+): string {
   if (!key) throw new Error('approval signing key is empty');
   const wire: Wire = {
     i: claims.incidentId,

@@ -59,7 +59,10 @@ export function createMailer(mail: FirebreakConfig['mail'], opts: MailerOptions 
     kind: 'outbox',
     async send(msg) {
       try {
-        const info = (await transport.sendMail({ from: mail.from, ...msg })) as { messageId: string; message: Buffer };
+        const info = (await transport.sendMail({ from: mail.from, ...msg })) as {
+          messageId: string;
+          message: Buffer;
+        };
         mkdirSync(mail.outboxDir, { recursive: true });
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         const safeTo = msg.to.replace(/[^A-Za-z0-9@._-]/g, '_');

@@ -31,7 +31,10 @@ const HEADLINES: Record<NotificationKind, string> = {
 };
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 function clip(s: string, max = 600): string {
@@ -82,8 +85,10 @@ export function renderNotification(input: NotificationInput, to: Person, links: 
   const alertname = s.alert.labels.alertname ?? s.runbook.title;
   const step = input.approval ? s.steps.find((x) => x.id === input.approval?.stepId) : undefined;
   let subject = `[Firebreak ${s.severity}] ${headline}: ${alertname} — ${s.runbook.service}`;
-  if (input.kind === 'approval_needed' && step) subject = `[Firebreak ${s.severity}] Approve "${step.title}"? ${alertname}`;
-  if (input.kind === 'escalated' && input.escalation) subject += ` (level ${input.escalation.level}: ${input.escalation.levelName})`;
+  if (input.kind === 'approval_needed' && step)
+    subject = `[Firebreak ${s.severity}] Approve "${step.title}"? ${alertname}`;
+  if (input.kind === 'escalated' && input.escalation)
+    subject += ` (level ${input.escalation.level}: ${input.escalation.levelName})`;
 
   const intro: string[] = [`Hello ${to.name},`, ''];
   if (input.kind === 'approval_needed' && step) {
@@ -91,9 +96,12 @@ export function renderNotification(input: NotificationInput, to: Person, links: 
     intro.push(`  Step:    ${step.title} (${step.id})`);
     if (step.target) intro.push(`  Target:  ${step.target}`);
     if (step.command) intro.push(`  Command: ${step.command}`);
-    if (input.approval) intro.push(`  Expires: ${input.approval.expiresAt} (it escalates, never auto-approves)`);
+    if (input.approval)
+      intro.push(`  Expires: ${input.approval.expiresAt} (it escalates, never auto-approves)`);
   } else if (input.kind === 'escalated' && input.escalation) {
-    intro.push(`Nobody has acknowledged this incident yet; you are paged as escalation level ${input.escalation.level} (${input.escalation.levelName}).`);
+    intro.push(
+      `Nobody has acknowledged this incident yet; you are paged as escalation level ${input.escalation.level} (${input.escalation.levelName}).`,
+    );
   } else {
     intro.push(`${headline}.`);
   }
@@ -109,7 +117,13 @@ export function renderNotification(input: NotificationInput, to: Person, links: 
     '',
     f.length ? 'Diagnostic findings:' : 'No diagnostics have finished yet.',
     ...f.map((x) => `- ${x.title}: ${x.status}${x.detail ? `\n${x.detail.replace(/^/gm, '    ')}` : ''}`),
-    ...(remediations.length ? ['', 'Remediation:', ...remediations.map((x) => `- ${x.title}: ${x.status}${x.error ? ` (${x.error})` : ''}`)] : []),
+    ...(remediations.length
+      ? [
+          '',
+          'Remediation:',
+          ...remediations.map((x) => `- ${x.title}: ${x.status}${x.error ? ` (${x.error})` : ''}`),
+        ]
+      : []),
     '',
     ...(links.approveUrl ? [`Approve: ${links.approveUrl}`] : []),
     ...(links.rejectUrl ? [`Reject:  ${links.rejectUrl}`] : []),

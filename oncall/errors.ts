@@ -16,7 +16,10 @@ export class OnCallConfigError extends Error {
  * retrying cannot invent the contact, so the activity fails non-retryably.
  */
 export function unknownContact(name: string, where: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`unknown on-call contact "${name}" (${where})`, 'UnknownOnCallContact');
+  return ApplicationFailure.nonRetryable(
+    `unknown on-call contact "${name}" (${where})`,
+    'UnknownOnCallContact',
+  );
 }
 
 /** A runbook names an escalation chain that does not exist. */

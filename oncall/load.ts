@@ -71,7 +71,8 @@ function crossCheck(c: OnCallConfig, p: PositionedDoc, file: string): string[] {
   });
   const people = new Set(c.people.map((x) => x.id));
   (c.teams ?? []).forEach((t, i) => {
-    if (names.has(t.id)) at(`/teams/${i}/id`, `duplicate contact id "${t.id}" (people and teams share names)`);
+    if (names.has(t.id))
+      at(`/teams/${i}/id`, `duplicate contact id "${t.id}" (people and teams share names)`);
     names.add(t.id);
     t.members.forEach((m, j) => {
       if (!people.has(m)) at(`/teams/${i}/members/${j}`, `team "${t.id}" member "${m}" is not a person`);

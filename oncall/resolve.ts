@@ -7,7 +7,12 @@ import type { OnCallChain, OnCallConfig } from './types';
 /** `*` globs over names (no other metacharacters: names are plain identifiers). */
 export function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.\\+?^${}()|[\]-]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.\\+?^${}()|[\]-]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }
 
@@ -35,8 +40,12 @@ function unique(xs: string[]): string[] {
 export function pickChain(c: OnCallConfig, service: string, severity: Severity): OnCallChain | undefined {
   const chains = c.chains ?? [];
   return (
-    chains.find((ch) => (ch.services || ch.severities) && matches(ch.services, service) && (!ch.severities || ch.severities.includes(severity))) ??
-    chains.find((ch) => ch.name === 'default')
+    chains.find(
+      (ch) =>
+        (ch.services || ch.severities) &&
+        matches(ch.services, service) &&
+        (!ch.severities || ch.severities.includes(severity)),
+    ) ?? chains.find((ch) => ch.name === 'default')
   );
 }
 

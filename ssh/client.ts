@@ -274,10 +274,19 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
     }
   }
 
-  function openExec(conn: Conn, command: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel. `wire` runs synchronously inside ssh2's callback: a fast command's
+   * exit-status can arrive in the same TCP read as the exec confirmation, and `exit` is a plain
+   * event, so a listener attached after an `await` would miss it.
+   */
+  function openExec(conn: Conn, command: string, wire?: (ch: ClientChannel) => void): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+        conn.client.exec(command, (err, ch) => {
+          if (err) return reject(err);
+          wire?.(ch);
+          resolve(ch);
+        });
       } catch (e) {
         reject(e as Error);
       }
@@ -286,10 +295,33 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
 
   async function start(ep: Endpoint, req: ExecRequest): Promise<RunningProcess> {
     const command = `exec /bin/sh -c ${shellQuote(req.script)}`;
+    let status: ExitStatus | undefined;
+    let killed = false;
+    let finished = false;
+    let settle: { resolve: (s: ExitStatus) => void; reject: (e: Error) => void } | undefined;
+    const exited = new Promise<ExitStatus>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const wire = (held: Conn) => (channel: ClientChannel) => {
+      channel.on('exit', (code: number | null, signal?: string) => {
+        status = signal ? { exitCode: null, signal: signal.replace(/^SIG/, '') } : { exitCode: code };
+      });
+      channel.on('close', () => {
+        if (finished) return;
+        finished = true;
+        release(held);
+        if (status) settle?.resolve(status);
+        else if (killed) settle?.resolve({ exitCode: null, signal: 'KILL' });
+        else
+          settle?.reject(
+            new ConnectionFailed(ep.label, 'the connection was lost while the command ran (outcome unknown)'),
+          );
+      });
+    };
     let conn = await acquire(ep);
     let ch: ClientChannel;
     try {
-      ch = await openExec(conn, command);
+      ch = await openExec(conn, command, wire(conn));
     } catch (e) {
       // A pooled connection can die between uses (server restart, keepalive loss): drop it and
       // dial once more before reporting a transient failure.
@@ -297,7 +329,7 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
       release(conn);
       conn = await acquire(ep);
       try {
-        ch = await openExec(conn, command);
+        ch = await openExec(conn, command, wire(conn));
       } catch (e2) {
         evict(conn);
         release(conn);
@@ -309,29 +341,6 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
     }
     const channel = ch;
     const held = conn;
-    let status: ExitStatus | undefined;
-    let killed = false;
-    let finished = false;
-    const evs: string[] = [];
-    for (const n of ['eof', 'end', 'finish', 'error']) channel.on(n, (x: unknown) => evs.push(n + String(x ?? '')));
-    channel.stderr.on('data', (b: Buffer) => evs.push('E' + JSON.stringify(b.toString())));
-    channel.on('data', (b: Buffer) => evs.push('O' + JSON.stringify(b.toString())));
-    const exited = new Promise<ExitStatus>((resolve, reject) => {
-      channel.on('exit', (code: number | null, signal?: string) => {
-        status = signal ? { exitCode: null, signal } : { exitCode: code };
-      });
-      channel.on('close', () => {
-        if (finished) return;
-        finished = true;
-        release(held);
-        if (status) resolve(status);
-        else if (killed) resolve({ exitCode: null, signal: 'KILL' });
-        else { console.error('DBG', evs.join(','), held.dead, held.active);
-          reject(
-            new ConnectionFailed(ep.label, 'the connection was lost while the command ran (outcome unknown)'),
-          );}
-      });
-    });
     channel.on('data', (b: Buffer) => req.onStdout(b));
     channel.stderr.on('data', (b: Buffer) => req.onStderr(b));
     channel.on('error', () => undefined);

@@ -44,8 +44,13 @@ function q(value: string, what: string): string {
   return shellQuote(value);
 }
 
-/** The part that runs as the (possibly sudo'd) user: read secrets, set env and cwd, exec the command. */
-export function buildInner(spec: WrapperSpec): string {
+/**
+ * The part that runs as the (possibly sudo'd) user: read secrets, set env and cwd, run the
+ * command. `inline` appends the command text itself as the script's last part (one process fewer
+ * on the hot path: the wrapper shell is already `/bin/sh`, and nothing follows that a malformed
+ * command could disturb); otherwise it is `exec /bin/sh -c <command>`, isolated from the script.
+ */
+export function buildInner(spec: WrapperSpec, inline = false): string {
   const lines: string[] = [];
   for (const name of spec.secrets) {
     const v = secretEnvName(name);
@@ -67,15 +72,22 @@ export function buildInner(spec: WrapperSpec): string {
   if (spec.cwd !== undefined && spec.cwd !== '') {
     lines.push(`cd -- ${q(spec.cwd, 'cwd')} || exit 126`);
   }
-  lines.push(`exec /bin/sh -c ${q(spec.command, 'command')} firebreak </dev/null`);
+  if (inline) {
+    q(spec.command, 'command');
+    lines.push('exec </dev/null', spec.command);
+  } else {
+    lines.push(`exec /bin/sh -c ${q(spec.command, 'command')} firebreak </dev/null`);
+  }
   return lines.join('\n');
 }
 
 /** The full wrapper script (run as `/bin/sh -c <script>`). */
 export function buildWrapper(spec: WrapperSpec): string {
+  const marker = `printf '\\036FB pgid=%s\\n' "$$" >&2`;
+  if (spec.idempotencyKey === undefined && !spec.sudo) return `${marker}\n${buildInner(spec, true)}`;
   const inner = buildInner(spec);
   const run = `${spec.sudo ? 'sudo -n ' : ''}/bin/sh -c "$fb_inner" firebreak`;
-  const lines = [`printf '\\036FB pgid=%s\\n' "$$" >&2`, `fb_inner=${shellQuote(inner)}`];
+  const lines = [marker, `fb_inner=${shellQuote(inner)}`];
   if (spec.idempotencyKey === undefined) {
     lines.push(`exec ${run}`);
   } else {

@@ -72,10 +72,16 @@ function schemaMessage(e: ErrorObject): { pointer: string; key: boolean; message
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { pointer: e.instancePath, key: true, message: `${path}: missing required property "${String(p.missingProperty)}"` };
+      return {
+        pointer: e.instancePath,
+        key: true,
+        message: `${path}: missing required property "${String(p.missingProperty)}"`,
+      };
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
-      const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+      const allowed = Object.keys(
+        ((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object,
+      );
       return {
         pointer: `${e.instancePath}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
         key: true,
@@ -89,27 +95,54 @@ function schemaMessage(e: ErrorObject): { pointer: string; key: boolean; message
         message: `${path}: must be one of ${(p.allowedValues as unknown[]).map((v) => String(v)).join(', ')} (got ${shown(e.data)})`,
       };
     case 'const':
-      return { pointer: e.instancePath, key: false, message: `${path}: must be ${shown(p.allowedValue)} (got ${shown(e.data)})` };
+      return {
+        pointer: e.instancePath,
+        key: false,
+        message: `${path}: must be ${shown(p.allowedValue)} (got ${shown(e.data)})`,
+      };
     case 'type':
-      return { pointer: e.instancePath, key: false, message: `${path}: must be ${String(p.type).replace(',', ' or ')} (got ${typeOf(e.data)})` };
+      return {
+        pointer: e.instancePath,
+        key: false,
+        message: `${path}: must be ${String(p.type).replace(',', ' or ')} (got ${typeOf(e.data)})`,
+      };
     case 'pattern':
       if (p.pattern === DURATION_RE)
-        return { pointer: e.instancePath, key: false, message: `${path}: invalid duration ${shown(e.data)} (use e.g. 30s, 10m, 1h)` };
+        return {
+          pointer: e.instancePath,
+          key: false,
+          message: `${path}: invalid duration ${shown(e.data)} (use e.g. 30s, 10m, 1h)`,
+        };
       if (p.pattern === ID_RE)
         return {
           pointer: e.instancePath,
           key: false,
           message: `${path}: invalid id ${shown(e.data)} (lower-case letters, digits, "-" and "_")`,
         };
-      return { pointer: e.instancePath, key: false, message: `${path}: ${shown(e.data)} must match ${String(p.pattern)}` };
+      return {
+        pointer: e.instancePath,
+        key: false,
+        message: `${path}: ${shown(e.data)} must match ${String(p.pattern)}`,
+      };
     case 'propertyNames':
-      return { pointer: `${e.instancePath}/${String(p.propertyName)}`, key: true, message: `${path}: invalid name "${String(p.propertyName)}"` };
+      return {
+        pointer: `${e.instancePath}/${String(p.propertyName)}`,
+        key: true,
+        message: `${path}: invalid name "${String(p.propertyName)}"`,
+      };
     default:
       return { pointer: e.instancePath, key: false, message: `${path}: ${e.message ?? 'is invalid'}` };
   }
 }
 
-function at(loaded: LoadedYaml, file: string, pointer: string, message: string, key = false, offset?: number): Diagnostic {
+function at(
+  loaded: LoadedYaml,
+  file: string,
+  pointer: string,
+  message: string,
+  key = false,
+  offset?: number,
+): Diagnostic {
   let pos = positionOf(loaded, pointer, key);
   const node = loaded.positions.get(pointer);
   if (offset !== undefined && node && node.inlineOffset !== undefined && !key) {
@@ -119,7 +152,11 @@ function at(loaded: LoadedYaml, file: string, pointer: string, message: string, 
 }
 
 /** Validates (and compiles) one runbook's source text. */
-export function validateRunbook(source: string, file: string, options: ValidateOptions = {}): ValidationResult {
+export function validateRunbook(
+  source: string,
+  file: string,
+  options: ValidateOptions = {},
+): ValidationResult {
   const loaded = loadYaml(source, file);
   if (loaded.diagnostics.length > 0) return { file, diagnostics: loaded.diagnostics };
   const validate = schemaValidator();
@@ -144,7 +181,13 @@ export function validateRunbook(source: string, file: string, options: ValidateO
     );
   } catch (err) {
     // A compiler bug must still surface as a diagnostic, not a stack trace.
-    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: `internal error while compiling: ${(err as Error).message}` });
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      severity: 'error',
+      message: `internal error while compiling: ${(err as Error).message}`,
+    });
   }
   return plan && diagnostics.length === 0
     ? { file, diagnostics, plan, idPosition: positionOf(loaded, '/metadata/id') }

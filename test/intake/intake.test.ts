@@ -50,9 +50,18 @@ beforeAll(async () => {
     ...createOnCallActivities({ oncall }),
     ...createNotifyActivities({ mailer, config: cfg }),
     runCommand: async () => ({ hosts: [] }),
-    writeReport: async (i) => ({ markdownPath: `/tmp/${i.state.id}.md`, htmlPath: `/tmp/${i.state.id}.html`, emailed: false }),
+    writeReport: async (i) => ({
+      markdownPath: `/tmp/${i.state.id}.md`,
+      htmlPath: `/tmp/${i.state.id}.html`,
+      emailed: false,
+    }),
   };
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
   running = worker.run();
   intake = await startIntake(cfg, { client: env.client, library: libraryFromPlans([runbook]) });
 }, 240_000);
@@ -116,7 +125,9 @@ async function exists(id: string): Promise<boolean> {
 describe('alert webhooks', () => {
   it('starts one incident for 50 concurrent identical Alertmanager deliveries and counts them all', async () => {
     const fp = 'concurrent50';
-    const results = await Promise.all(Array.from({ length: 50 }, () => post('/v1/alerts/alertmanager', alertmanagerPayload(fp))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => post('/v1/alerts/alertmanager', alertmanagerPayload(fp))),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(202));
     const incidents = results.flatMap((r) => r.json.incidents as { id: string; deduplicated: boolean }[]);
     expect(new Set(incidents.map((i) => i.id))).toEqual(new Set([idFor(fp)]));
@@ -130,10 +141,16 @@ describe('alert webhooks', () => {
 
   it('joins an HA pair of intakes delivering the same group twice into one incident', async () => {
     const fp = 'ha-pair';
-    const other = await startIntake({ ...cfg, intake: { ...cfg.intake, port: 0 } }, { client: env.client, library: libraryFromPlans([runbook]) });
+    const other = await startIntake(
+      { ...cfg, intake: { ...cfg.intake, port: 0 } },
+      { client: env.client, library: libraryFromPlans([runbook]) },
+    );
     try {
       const body = alertmanagerPayload(fp);
-      const [a, b] = await Promise.all([post('/v1/alerts/alertmanager', body), post('/v1/alerts/alertmanager', body, {}, other.url)]);
+      const [a, b] = await Promise.all([
+        post('/v1/alerts/alertmanager', body),
+        post('/v1/alerts/alertmanager', body, {}, other.url),
+      ]);
       expect(a.status).toBe(202);
       expect(b.status).toBe(202);
       const flags = [a, b].map((r) => (r.json.incidents as { deduplicated: boolean }[])[0]?.deduplicated);
@@ -160,16 +177,33 @@ describe('alert webhooks', () => {
   });
 
   it('accepts the generic and Grafana formats and reports unmatched alerts', async () => {
-    const g = await post('/v1/alerts', { alerts: [{ labels: { alertname: 'PostgresTooManyConnections', service: 'postgres' }, fingerprint: 'generic1' }, { labels: { alertname: 'Other' } }] });
+    const g = await post('/v1/alerts', {
+      alerts: [
+        { labels: { alertname: 'PostgresTooManyConnections', service: 'postgres' }, fingerprint: 'generic1' },
+        { labels: { alertname: 'Other' } },
+      ],
+    });
     expect(g.status).toBe(202);
-    expect(g.json.incidents).toEqual([expect.objectContaining({ id: idFor('generic1'), deduplicated: false })]);
+    expect(g.json.incidents).toEqual([
+      expect.objectContaining({ id: idFor('generic1'), deduplicated: false }),
+    ]);
     expect(g.json.unmatched).toEqual([expect.objectContaining({ alertname: 'Other' })]);
     const graf = await post('/v1/alerts/grafana', {
       status: 'firing',
       receiver: 'grafana',
-      alerts: [{ status: 'firing', labels: { alertname: 'PostgresTooManyConnections' }, startsAt: '2026-11-21T10:00:00Z', fingerprint: 'grafana1', panelURL: 'http://g/p' }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'PostgresTooManyConnections' },
+          startsAt: '2026-11-21T10:00:00Z',
+          fingerprint: 'grafana1',
+          panelURL: 'http://g/p',
+        },
+      ],
     });
-    expect(graf.json.incidents).toEqual([expect.objectContaining({ id: idFor('grafana1'), action: 'started' })]);
+    expect(graf.json.incidents).toEqual([
+      expect.objectContaining({ id: idFor('grafana1'), action: 'started' }),
+    ]);
     const s = await until(idFor('grafana1'), () => true, 'grafana incident');
     expect(s.alert.source).toBe('grafana');
   });
@@ -180,7 +214,12 @@ describe('alert webhooks', () => {
     expect(String(bad.json.error)).toMatch(/JSON/i);
 
     const twoAlerts = alertmanagerPayload('half-1');
-    (twoAlerts.alerts as unknown[]).push({ status: 'firing', labels: { alertname: 'PostgresTooManyConnections', bad: 7 }, startsAt: 'x', fingerprint: 'half-2' });
+    (twoAlerts.alerts as unknown[]).push({
+      status: 'firing',
+      labels: { alertname: 'PostgresTooManyConnections', bad: 7 },
+      startsAt: 'x',
+      fingerprint: 'half-2',
+    });
     const invalid = await post('/v1/alerts/alertmanager', twoAlerts);
     expect(invalid.status).toBe(422);
     expect(String(invalid.json.error)).toContain('/alerts/1/labels/bad');
@@ -198,10 +237,20 @@ describe('alert webhooks', () => {
       const p = '/v1/alerts/alertmanager';
       const none = await post(p, alertmanagerPayload('unauth'), {}, guarded.url);
       expect(none.status).toBe(401);
-      const wrong = await post(p, alertmanagerPayload('unauth'), { authorization: 'Bearer nope' }, guarded.url);
+      const wrong = await post(
+        p,
+        alertmanagerPayload('unauth'),
+        { authorization: 'Bearer nope' },
+        guarded.url,
+      );
       expect(wrong.status).toBe(401);
       expect(await exists(idFor('unauth'))).toBe(false);
-      const ok = await post(p, alertmanagerPayload('authed'), { authorization: 'Bearer alert-secret' }, guarded.url);
+      const ok = await post(
+        p,
+        alertmanagerPayload('authed'),
+        { authorization: 'Bearer alert-secret' },
+        guarded.url,
+      );
       expect(ok.status).toBe(202);
     } finally {
       await guarded.close();
@@ -217,7 +266,13 @@ describe('approvals', () => {
     const id = idFor(fp);
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     // dave is on dba-oncall, which approves postgres steps.
-    const mail = await waitForMail((m) => m.subject?.includes('Approve') === true && JSON.stringify(m.to).includes('dave@example.com') && (m.text ?? '').includes(id), before);
+    const mail = await waitForMail(
+      (m) =>
+        m.subject?.includes('Approve') === true &&
+        JSON.stringify(m.to).includes('dave@example.com') &&
+        (m.text ?? '').includes(id),
+      before,
+    );
     const approve = /Approve: (\S+)/.exec(mail.text ?? '')?.[1];
     const reject = /Reject:\s+(\S+)/.exec(mail.text ?? '')?.[1];
     expect(approve).toMatch(new RegExp(`^${url}/v1/approvals/`));
@@ -226,8 +281,16 @@ describe('approvals', () => {
     const res = await fetch(approve!);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('dave approved step');
-    const s = await until(id, (x) => x.steps.some((st) => st.id === 'terminate' && st.decidedBy !== undefined), 'decision recorded');
-    expect(s.steps.find((st) => st.id === 'terminate')?.decidedBy).toMatchObject({ person: 'dave', channel: 'email', decision: 'approved' });
+    const s = await until(
+      id,
+      (x) => x.steps.some((st) => st.id === 'terminate' && st.decidedBy !== undefined),
+      'decision recorded',
+    );
+    expect(s.steps.find((st) => st.id === 'terminate')?.decidedBy).toMatchObject({
+      person: 'dave',
+      channel: 'email',
+      decision: 'approved',
+    });
     expect(s.status).not.toBe('awaiting_approval');
 
     const replay = await fetch(approve!);
@@ -246,11 +309,23 @@ describe('approvals', () => {
     await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
     const id = idFor(fp);
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
-    const forged = signApproval('not-the-key', { incidentId: id, stepId: 'terminate', person: 'dave', decision: 'approve', expiresAt: Date.now() + 60_000 });
+    const forged = signApproval('not-the-key', {
+      incidentId: id,
+      stepId: 'terminate',
+      person: 'dave',
+      decision: 'approve',
+      expiresAt: Date.now() + 60_000,
+    });
     const r1 = await fetch(`${url}/v1/approvals/${forged}`);
     expect(r1.status).toBe(403);
     expect(await r1.text()).toContain('signature is not valid');
-    const expired = signApproval(cfg.approvalSigningKey, { incidentId: id, stepId: 'terminate', person: 'dave', decision: 'approve', expiresAt: Date.now() - 1 });
+    const expired = signApproval(cfg.approvalSigningKey, {
+      incidentId: id,
+      stepId: 'terminate',
+      person: 'dave',
+      decision: 'approve',
+      expiresAt: Date.now() - 1,
+    });
     const r2 = await fetch(`${url}/v1/approvals/${expired}`);
     expect(r2.status).toBe(410);
     expect(await r2.text()).toContain('expired');
@@ -266,24 +341,52 @@ describe('approvals', () => {
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
 
     expect((await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate' })).status).toBe(401);
-    expect((await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate' }, { authorization: 'Bearer forged' })).status).toBe(401);
-    const carol = await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate' }, { authorization: 'Bearer tok-carol' });
+    expect(
+      (await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate' }, { authorization: 'Bearer forged' }))
+        .status,
+    ).toBe(401);
+    const carol = await post(
+      `/v1/incidents/${id}/approve`,
+      { stepId: 'terminate' },
+      { authorization: 'Bearer tok-carol' },
+    );
     expect(carol.status).toBe(403);
     expect(String(carol.json.error)).toContain('carol is not an approver');
 
-    const ack = await post(`/v1/incidents/${id}/ack`, { comment: 'looking' }, { authorization: 'Bearer tok-alice' });
+    const ack = await post(
+      `/v1/incidents/${id}/ack`,
+      { comment: 'looking' },
+      { authorization: 'Bearer tok-alice' },
+    );
     expect(ack.status).toBe(200);
     expect(ack.json.acknowledgedBy).toBe('alice');
-    const note = await post(`/v1/incidents/${id}/notes`, { text: 'pgbouncer looks fine' }, { authorization: 'Bearer tok-dave' });
+    const note = await post(
+      `/v1/incidents/${id}/notes`,
+      { text: 'pgbouncer looks fine' },
+      { authorization: 'Bearer tok-dave' },
+    );
     expect(note.status).toBe(200);
-    const wrongStep = await post(`/v1/incidents/${id}/approve`, { stepId: 'nope' }, { authorization: 'Bearer tok-dave' });
+    const wrongStep = await post(
+      `/v1/incidents/${id}/approve`,
+      { stepId: 'nope' },
+      { authorization: 'Bearer tok-dave' },
+    );
     expect(wrongStep.status).toBe(409);
-    const ok = await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate', comment: 'go' }, { authorization: 'Bearer tok-dave' });
+    const ok = await post(
+      `/v1/incidents/${id}/approve`,
+      { stepId: 'terminate', comment: 'go' },
+      { authorization: 'Bearer tok-dave' },
+    );
     expect(ok.status).toBe(200);
 
     const full = (await (await fetch(`${url}/v1/incidents/${id}`)).json()) as IncidentState;
-    expect(full.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['acknowledged', 'note', 'approved']));
-    expect(full.steps.find((st) => st.id === 'terminate')?.decidedBy).toMatchObject({ person: 'dave', channel: 'api' });
+    expect(full.timeline.map((t) => t.kind)).toEqual(
+      expect.arrayContaining(['acknowledged', 'note', 'approved']),
+    );
+    expect(full.steps.find((st) => st.id === 'terminate')?.decidedBy).toMatchObject({
+      person: 'dave',
+      channel: 'api',
+    });
     expect((await fetch(`${url}/v1/incidents/incident-nope-x`)).status).toBe(404);
   });
 });
@@ -295,12 +398,22 @@ describe('listing, health and metrics', () => {
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !row; i++) {
-      const body = (await (await fetch(`${url}/v1/incidents?status=open`)).json()) as { incidents: Record<string, unknown>[] };
+      const body = (await (await fetch(`${url}/v1/incidents?status=open`)).json()) as {
+        incidents: Record<string, unknown>[];
+      };
       row = body.incidents.find((x) => x.id === id);
       if (!row) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(row).toMatchObject({ id, runbook: 'pg-connections', severity: 'P1', status: 'awaiting_approval', fingerprint: 'listed' });
-    expect(row?.pendingApprovals).toEqual([expect.objectContaining({ stepId: 'terminate', approvers: expect.arrayContaining(['dave']) })]);
+    expect(row).toMatchObject({
+      id,
+      runbook: 'pg-connections',
+      severity: 'P1',
+      status: 'awaiting_approval',
+      fingerprint: 'listed',
+    });
+    expect(row?.pendingApprovals).toEqual([
+      expect.objectContaining({ stepId: 'terminate', approvers: expect.arrayContaining(['dave']) }),
+    ]);
   });
 
   it('reports health from the worker pollers and exposes Prometheus metrics', async () => {
@@ -329,7 +442,16 @@ describe('the CLI', () => {
   function captureIO(env: NodeJS.ProcessEnv = {}) {
     const out: string[] = [];
     const err: string[] = [];
-    return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), cwd: process.cwd(), env }, out, err };
+    return {
+      io: {
+        out: (t: string) => void out.push(t),
+        err: (t: string) => void err.push(t),
+        cwd: process.cwd(),
+        env,
+      },
+      out,
+      err,
+    };
   }
 
   it('fires an example alert at the intake and drives the incident through list, show, ack, note, approve and report', async () => {
@@ -346,7 +468,9 @@ describe('the CLI', () => {
       const deps = { client: env.client, people: ['alice', 'bob', 'carol', 'dave', 'erin'] };
       const list = captureIO();
       expect(await runIncident(['list'], list.io, deps)).toBe(0);
-      expect(list.out.join('\n')).toMatch(new RegExp(`${id}\\s+P1\\s+awaiting_approval\\s+pg-connections\\s+1\\s+terminate`));
+      expect(list.out.join('\n')).toMatch(
+        new RegExp(`${id}\\s+P1\\s+awaiting_approval\\s+pg-connections\\s+1\\s+terminate`),
+      );
 
       const show = captureIO();
       expect(await runIncident(['show', id], show.io, deps)).toBe(0);
@@ -357,23 +481,52 @@ describe('the CLI', () => {
       expect(ack.out).toEqual([`acknowledged: ${id} is now awaiting_approval`]);
 
       const refused = captureIO();
-      expect(await runIncidentSafely(['approve', id, 'terminate', '--as', 'carol'], refused.io, async () => deps)).toBe(1);
+      expect(
+        await runIncidentSafely(['approve', id, 'terminate', '--as', 'carol'], refused.io, async () => deps),
+      ).toBe(1);
       expect(refused.err[0]).toContain('refused: carol is not an approver');
 
       const typo = captureIO();
-      expect(await runIncidentSafely(['approve', id, 'terminate', '--as', 'dvae'], typo.io, async () => deps)).toBe(2);
+      expect(
+        await runIncidentSafely(['approve', id, 'terminate', '--as', 'dvae'], typo.io, async () => deps),
+      ).toBe(2);
       expect(typo.err[0]).toContain('unknown person "dvae"');
 
-      expect(await runIncidentSafely(['note', id, '--as', 'dave', 'checked', 'pg_stat_activity'], captureIO().io, async () => deps)).toBe(0);
+      expect(
+        await runIncidentSafely(
+          ['note', id, '--as', 'dave', 'checked', 'pg_stat_activity'],
+          captureIO().io,
+          async () => deps,
+        ),
+      ).toBe(0);
       const approve = captureIO();
-      expect(await runIncidentSafely(['approve', id, 'terminate', '--as', 'dave', '--json'], approve.io, async () => deps)).toBe(0);
+      expect(
+        await runIncidentSafely(
+          ['approve', id, 'terminate', '--as', 'dave', '--json'],
+          approve.io,
+          async () => deps,
+        ),
+      ).toBe(0);
       const s = JSON.parse(approve.out[0] ?? '{}') as IncidentState;
-      expect(s.steps.find((x) => x.id === 'terminate')?.decidedBy).toMatchObject({ person: 'dave', channel: 'cli' });
+      expect(s.steps.find((x) => x.id === 'terminate')?.decidedBy).toMatchObject({
+        person: 'dave',
+        channel: 'cli',
+      });
       expect(s.timeline.find((t) => t.kind === 'note')?.message).toBe('checked pg_stat_activity');
 
       const report = captureIO();
       expect(await runIncidentSafely(['report', id], report.io, async () => deps)).toBe(0);
       expect(report.out[0]).toContain(id);
+
+      const examples = captureIO();
+      expect(await runAlert(['list'], examples.io)).toBe(0);
+      expect(examples.out[0]).toContain('db-pool-exhausted');
+      const byName = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
+      expect(await runAlert(['fire', 'db-pool-exhausted', '--url', `${url}/v1/alerts/alertmanager`], byName.io)).toBe(0);
+      expect(byName.out).toEqual(['unmatched: PostgresConnectionPoolExhausted — no runbook triggers on it']);
+      const down = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
+      expect(await runAlert(['fire', 'demo', '--url', 'http://127.0.0.1:9/v1/alerts/alertmanager'], down.io)).toBe(1);
+      expect(down.err[0]).toContain('cannot reach the intake');
 
       const missing = captureIO();
       expect(await runIncidentSafely(['show', 'incident-nope-x'], missing.io, async () => deps)).toBe(1);

@@ -34,10 +34,13 @@ describe('on-call config', () => {
   });
 
   it('reports schema errors as file:line:col with the offending field', () => {
-    const text = 'apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - id: alice\n    name: A\n    email: not-an-email\n    pager: 123\n';
+    const text =
+      'apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - id: alice\n    name: A\n    email: not-an-email\n    pager: 123\n';
     const p = problems(text);
     expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^oc\.yaml:6:12: .*email.*format/)]));
-    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^oc\.yaml:4:5: .*unknown field "pager"/)]));
+    expect(p).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^oc\.yaml:4:5: .*unknown field "pager"/)]),
+    );
   });
 
   it('reports a team member that is not a person at its position', () => {
@@ -90,7 +93,9 @@ describe('resolveOnCall', () => {
       nonRetryable: true,
       message: expect.stringContaining('"nobody"'),
     });
-    await expect(acts.resolveOnCall({ ...base, chain: 'nope' })).rejects.toMatchObject({ type: 'UnknownEscalationChain' });
+    await expect(acts.resolveOnCall({ ...base, chain: 'nope' })).rejects.toMatchObject({
+      type: 'UnknownEscalationChain',
+    });
   });
 });
 
@@ -108,7 +113,11 @@ describe('the shipped on-call file and runbook library', () => {
         notify: plan.notify,
         owners: plan.runbook.owners,
       });
-      expect({ runbook: plan.runbook.id, levels: snapshot.levels.length > 0, approvers: snapshot.approvers.length > 0 }).toEqual({
+      expect({
+        runbook: plan.runbook.id,
+        levels: snapshot.levels.length > 0,
+        approvers: snapshot.approvers.length > 0,
+      }).toEqual({
         runbook: plan.runbook.id,
         levels: true,
         approvers: true,

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { validateRunbook } from '../../validator';
 
 const ROOT = join(__dirname, '..', '..');
-const seeds = ['service-down.yaml', 'qcat-db-pool-exhausted.yaml', 'marketprism-compose-restart.yaml'].map((f) =>
-  readFileSync(join(ROOT, 'runbooks', f), 'utf8'),
+const seeds = ['service-down.yaml', 'qcat-db-pool-exhausted.yaml', 'marketprism-compose-restart.yaml'].map(
+  (f) => readFileSync(join(ROOT, 'runbooks', f), 'utf8'),
 );
 
 /** Every outcome is either a plan or well-formed positioned diagnostics — never an exception. */
@@ -23,7 +23,29 @@ function assertWellFormed(source: string): void {
   }
 }
 
-const SNIPPETS = ['\t', ':', '- ', '{{', '}}', '"', "'", '\n', '  ', '&a', '*a', '!!binary', '[', ']', '{', '}', '#', '\0', '|', '>', '%'];
+const SNIPPETS = [
+  '\t',
+  ':',
+  '- ',
+  '{{',
+  '}}',
+  '"',
+  "'",
+  '\n',
+  '  ',
+  '&a',
+  '*a',
+  '!!binary',
+  '[',
+  ']',
+  '{',
+  '}',
+  '#',
+  '\0',
+  '|',
+  '>',
+  '%',
+];
 
 describe('validator robustness', () => {
   it('never throws on arbitrary text', () => {
@@ -59,7 +81,14 @@ describe('validator robustness', () => {
   });
 
   it('survives an alias bomb', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join('\n');
     assertWellFormed(bomb);
   });
 });

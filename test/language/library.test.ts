@@ -9,7 +9,14 @@ const ROOT = join(__dirname, '..', '..');
 function capture(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), cwd: ROOT, env: {} };
+  return {
+    stdout,
+    stderr,
+    out: (t) => void stdout.push(t),
+    err: (t) => void stderr.push(t),
+    cwd: ROOT,
+    env: {},
+  };
 }
 
 describe('the runbook library', () => {
@@ -27,12 +34,17 @@ describe('the runbook library', () => {
   });
 
   it('uses each of the four core remediations at least once', () => {
-    const used = new Set(lib.plans.flatMap((p) => p.remediations.map((r) => (r.run.kind === 'command' ? r.run.action : 'wait'))));
-    for (const a of ['service.restart', 'postgres.terminate_long_queries', 'redis.flush', 'deploy.rollback']) expect(used).toContain(a);
+    const used = new Set(
+      lib.plans.flatMap((p) => p.remediations.map((r) => (r.run.kind === 'command' ? r.run.action : 'wait'))),
+    );
+    for (const a of ['service.restart', 'postgres.terminate_long_queries', 'redis.flush', 'deploy.rollback'])
+      expect(used).toContain(a);
   });
 
   it('routes a ServiceDown alert to the service-down runbook', () => {
-    const ids = matchAlert(lib.plans, { labels: { alertname: 'ServiceDown', service: 'nginx', host: '127.0.0.1' } }).map((p) => p.runbook.id);
+    const ids = matchAlert(lib.plans, {
+      labels: { alertname: 'ServiceDown', service: 'nginx', host: '127.0.0.1' },
+    }).map((p) => p.runbook.id);
     expect(ids).toEqual(['service-down']);
   });
 

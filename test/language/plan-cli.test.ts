@@ -10,7 +10,14 @@ const ROOT = join(__dirname, '..', '..');
 function capture(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), cwd: ROOT, env: {} };
+  return {
+    stdout,
+    stderr,
+    out: (t) => void stdout.push(t),
+    err: (t) => void stderr.push(t),
+    cwd: ROOT,
+    env: {},
+  };
 }
 
 interface JsonPlan {
@@ -48,7 +55,9 @@ describe('firebreak plan', () => {
 
   it('prints approval gates, escalation timers and rendered commands as text', async () => {
     const io = capture();
-    expect(await run(['qcat-db-pool-exhausted', '--alert', 'examples/alerts/db-pool-exhausted.json'], io)).toBe(0);
+    expect(
+      await run(['qcat-db-pool-exhausted', '--alert', 'examples/alerts/db-pool-exhausted.json'], io),
+    ).toBe(0);
     const text = io.stdout.join('\n');
     expect(text).toContain('runbook qcat-db-pool-exhausted');
     expect(text).toContain('severity P0');

@@ -12,7 +12,13 @@ import { startSmtp } from '../intake/support/smtp';
 const KEY = 'k'.repeat(32);
 
 describe('signed approval links', () => {
-  const claims = { incidentId: 'inc-1', stepId: 'terminate', person: 'dave', decision: 'approve' as const, expiresAt: Date.now() + 60_000 };
+  const claims = {
+    incidentId: 'inc-1',
+    stepId: 'terminate',
+    person: 'dave',
+    decision: 'approve' as const,
+    expiresAt: Date.now() + 60_000,
+  };
 
   it('round-trips every bound claim with a fresh nonce each time', () => {
     const a = signApproval(KEY, claims);
@@ -78,7 +84,9 @@ describe('sendNotification', () => {
       expect(claims).toMatchObject({ person: 'dave', decision: 'approve', stepId: 'terminate' });
       expect(verifyApproval(KEY, reject!.split('/').pop()!).decision).toBe('reject');
       expect(text).toContain('Count connections by state: succeeded');
-      expect(text).toContain('Temporal: http://127.0.0.1:8233/namespaces/default/workflows/incident-pg-connections-abc123');
+      expect(text).toContain(
+        'Temporal: http://127.0.0.1:8233/namespaces/default/workflows/incident-pg-connections-abc123',
+      );
     } finally {
       mailer.close();
       await smtp.stop();
@@ -91,7 +99,10 @@ describe('sendNotification', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'firebreak@example.com', outboxDir: dir }, { timeoutMs: 2000 });
+    const mailer = createMailer(
+      { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'firebreak@example.com', outboxDir: dir },
+      { timeoutMs: 2000 },
+    );
     const acts = createNotifyActivities({ mailer, config: config() });
     const input = { kind: 'opened' as const, incidentId: 'i-1', to: ['alice'], state: state() };
     try {
@@ -114,9 +125,17 @@ describe('sendNotification', () => {
 
   it('writes .eml files to the outbox without SMTP and records unknown recipients as failed', async () => {
     const lines: string[] = [];
-    const mailer = createMailer({ from: 'firebreak@example.com', outboxDir: dir }, { log: (l) => lines.push(l) });
+    const mailer = createMailer(
+      { from: 'firebreak@example.com', outboxDir: dir },
+      { log: (l) => lines.push(l) },
+    );
     const acts = createNotifyActivities({ mailer, config: config() });
-    const res = await acts.sendNotification({ kind: 'resolved', incidentId: 'i-1', to: ['bob', 'mallory'], state: state({ status: 'resolved' }) });
+    const res = await acts.sendNotification({
+      kind: 'resolved',
+      incidentId: 'i-1',
+      to: ['bob', 'mallory'],
+      state: state({ status: 'resolved' }),
+    });
     expect(res.deliveries).toEqual([
       expect.objectContaining({ to: 'bob', ok: true }),
       { to: 'mallory', email: '', ok: false, error: 'unknown recipient "mallory"' },

@@ -51,7 +51,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
   port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'firebreak@example.com', outboxDir: '/tmp/unused' }, { timeoutMs: 2000 });
+  mailer = createMailer(
+    { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'firebreak@example.com', outboxDir: '/tmp/unused' },
+    { timeoutMs: 2000 },
+  );
   const notify = createNotifyActivities({ mailer, config: config() });
   const activities: IncidentActivities = {
     ...createOnCallActivities({ oncall: parseOnCall(ONCALL, 'oncall.yaml') }),
@@ -65,9 +68,18 @@ beforeAll(async () => {
       }
     },
     runCommand: async () => ({ hosts: [] }),
-    writeReport: async (i) => ({ markdownPath: `/tmp/${i.state.id}.md`, htmlPath: `/tmp/${i.state.id}.html`, emailed: false }),
+    writeReport: async (i) => ({
+      markdownPath: `/tmp/${i.state.id}.md`,
+      htmlPath: `/tmp/${i.state.id}.html`,
+      emailed: false,
+    }),
   };
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
   running = worker.run();
 }, 240_000);
 
@@ -85,13 +97,25 @@ it('delivers the opening page after SMTP comes back while the P0 escalation stil
   p.runbook.owners = ['alice'];
   p.remediations = [];
   p.notify = [];
-  p.escalation = { chain: 'critical', levels: [], intervalMs: { ...DEFAULT_ESCALATION_MS }, repeatLast: false };
+  p.escalation = {
+    chain: 'critical',
+    levels: [],
+    intervalMs: { ...DEFAULT_ESCALATION_MS },
+    repeatLast: false,
+  };
   p.resolution = { mode: 'human', timeoutMs: 600_000 };
   const id = 'incident-smtp-outage-1';
   const handle = await env.client.workflow.start(INCIDENT_WORKFLOW, {
     workflowId: id,
     taskQueue,
-    args: [{ incidentId: id, plan: p, alert: alert({ fingerprint: 'outage' }), receivedAt: new Date().toISOString() }],
+    args: [
+      {
+        incidentId: id,
+        plan: p,
+        alert: alert({ fingerprint: 'outage' }),
+        receivedAt: new Date().toISOString(),
+      },
+    ],
   });
 
   // The opening page fails while nothing listens on the SMTP port.
@@ -120,6 +144,8 @@ it('delivers the opening page after SMTP comes back while the P0 escalation stil
   expect(s!.timeline.filter((t) => t.kind === 'notification_failed')).toEqual([]);
   expect(attempts).toBeGreaterThan(failures);
 
-  await handle.executeUpdate(closeUpdate, { args: [{ actor: { person: 'alice', channel: 'cli' }, outcome: 'resolved' }] });
+  await handle.executeUpdate(closeUpdate, {
+    args: [{ actor: { person: 'alice', channel: 'cli' }, outcome: 'resolved' }],
+  });
   expect((await handle.result()).status).toBe('resolved');
 });

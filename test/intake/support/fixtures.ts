@@ -6,7 +6,12 @@ import type { FirebreakConfig } from '../../../config/types';
 export function alert(over: Partial<AlertInstance> = {}): AlertInstance {
   return {
     status: 'firing',
-    labels: { alertname: 'PostgresTooManyConnections', service: 'postgres', instance: '127.0.0.1:5432', severity: 'critical' },
+    labels: {
+      alertname: 'PostgresTooManyConnections',
+      service: 'postgres',
+      instance: '127.0.0.1:5432',
+      severity: 'critical',
+    },
     annotations: { summary: 'connections at 98% of max_connections' },
     startsAt: '2026-11-21T10:00:00Z',
     generatorURL: 'http://prometheus.example/graph',
@@ -21,7 +26,14 @@ export function plan(id = 'pg-connections', service = 'postgres'): Plan {
   return {
     planVersion: 1,
     hash: 'f'.repeat(64),
-    runbook: { id, title: 'PostgreSQL connection pool exhausted', service, severity: 'P1', owners: ['dba-oncall'], file: `${id}.yaml` },
+    runbook: {
+      id,
+      title: 'PostgreSQL connection pool exhausted',
+      service,
+      severity: 'P1',
+      owners: ['dba-oncall'],
+      file: `${id}.yaml`,
+    },
     trigger: { matchers: [{ label: 'alertname', op: 'eq', value: 'PostgresTooManyConnections' }] },
     vars: {},
     targets: {},
@@ -36,7 +48,11 @@ export function plan(id = 'pg-connections', service = 'postgres'): Plan {
         onFailure: 'escalate',
       },
     ],
-    escalation: { levels: [], intervalMs: { P0: 300_000, P1: 900_000, P2: 3_600_000, P3: 14_400_000 }, repeatLast: false },
+    escalation: {
+      levels: [],
+      intervalMs: { P0: 300_000, P1: 900_000, P2: 3_600_000, P3: 14_400_000 },
+      repeatLast: false,
+    },
     notify: [{ on: ['opened', 'approval_needed'], to: ['dba-oncall'] }],
     resolution: { mode: 'alert_resolved', timeoutMs: 600_000 },
   };
@@ -45,7 +61,14 @@ export function plan(id = 'pg-connections', service = 'postgres'): Plan {
 export function state(over: Partial<IncidentState> = {}): IncidentState {
   return {
     id: 'incident-pg-connections-abc123',
-    runbook: { id: 'pg-connections', title: 'PostgreSQL connection pool exhausted', service: 'postgres', file: 'pg.yaml', planHash: 'f'.repeat(64), planVersion: 1 },
+    runbook: {
+      id: 'pg-connections',
+      title: 'PostgreSQL connection pool exhausted',
+      service: 'postgres',
+      file: 'pg.yaml',
+      planHash: 'f'.repeat(64),
+      planVersion: 1,
+    },
     severity: 'P1',
     status: 'awaiting_approval',
     alert: alert(),
@@ -59,11 +82,37 @@ export function state(over: Partial<IncidentState> = {}): IncidentState {
         title: 'Count connections by state',
         status: 'succeeded',
         automated: true,
-        hosts: [{ host: '127.0.0.1', ok: true, exitCode: 0, stdout: 'active 97\nidle 3\n', stderr: '', truncated: false, durationMs: 12, values: { active: 97 } }],
+        hosts: [
+          {
+            host: '127.0.0.1',
+            ok: true,
+            exitCode: 0,
+            stdout: 'active 97\nidle 3\n',
+            stderr: '',
+            truncated: false,
+            durationMs: 12,
+            values: { active: 97 },
+          },
+        ],
       },
-      { id: 'terminate', phase: 'remediation', title: 'Terminate queries running over 10 minutes', status: 'awaiting_approval', automated: false, hosts: [], command: "psql -c 'select 1'" },
+      {
+        id: 'terminate',
+        phase: 'remediation',
+        title: 'Terminate queries running over 10 minutes',
+        status: 'awaiting_approval',
+        automated: false,
+        hosts: [],
+        command: "psql -c 'select 1'",
+      },
     ],
-    pendingApprovals: [{ stepId: 'terminate', requestedAt: '2026-11-21T10:00:05Z', expiresAt: '2026-11-21T10:10:05Z', approvers: ['dave', 'alice'] }],
+    pendingApprovals: [
+      {
+        stepId: 'terminate',
+        requestedAt: '2026-11-21T10:00:05Z',
+        expiresAt: '2026-11-21T10:10:05Z',
+        approvers: ['dave', 'alice'],
+      },
+    ],
     escalation: { level: 0, pages: 0, stopped: false },
     oncall: {
       people: {
@@ -88,7 +137,13 @@ export function config(over: Partial<FirebreakConfig> = {}): FirebreakConfig {
     runbooksDir: 'runbooks',
     oncallFile: 'oncall.yaml',
     temporal: { namespace: 'default', taskQueue: 'firebreak-test', uiBaseUrl: 'http://127.0.0.1:8233' },
-    intake: { host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1:8080', bodyLimitBytes: 1024 * 1024, tokens: {} },
+    intake: {
+      host: '127.0.0.1',
+      port: 0,
+      publicUrl: 'http://127.0.0.1:8080',
+      bodyLimitBytes: 1024 * 1024,
+      tokens: {},
+    },
     mail: { from: 'firebreak@example.com', outboxDir: '/tmp/firebreak-test/outbox' },
     reportsDir: '/tmp/firebreak-test/reports',
     approvalSigningKey: 'test-signing-key-0123456789',

@@ -4,7 +4,13 @@ export function alertmanagerPayload(
   status: 'firing' | 'resolved' = 'firing',
   labels: Record<string, string> = {},
 ): Record<string, unknown> {
-  const l = { alertname: 'PostgresTooManyConnections', service: 'postgres', instance: '127.0.0.1:5432', severity: 'warning', ...labels };
+  const l = {
+    alertname: 'PostgresTooManyConnections',
+    service: 'postgres',
+    instance: '127.0.0.1:5432',
+    severity: 'warning',
+    ...labels,
+  };
   return {
     version: '4',
     groupKey: `{}:{alertname="${l.alertname}"}`,
