@@ -87,9 +87,15 @@ async function main(): Promise<void> {
     const fan1 = summary(fan[1]!).median;
     const fan8 = summary(fan[8]!).median;
     const fan32 = summary(fan[32]!).median;
-    console.log(`ssh command latency, pooled connection (n=${ITER}): median ${f(p.median)} ms, p99 ${f(p.p99)} ms, mean ${f(p.mean)} ms  [target median < 5 ms: ${p.median < 5 ? 'PASS' : 'FAIL'}]`);
-    console.log(`ssh command latency, fresh connection (n=${FRESH_ITER}): median ${f(fr.median)} ms, p99 ${f(fr.p99)} ms, mean ${f(fr.mean)} ms`);
-    console.log(`fan-out wall time (median of ${FANOUT_ROUNDS}, concurrency 32, warm pool): 1 host ${f(fan1)} ms, 8 hosts ${f(fan8)} ms (${f(fan8 / fan1)}×), 32 hosts ${f(fan32)} ms (${f(fan32 / fan1)}×)  [target 32 < 3× single: ${fan32 < 3 * fan1 ? 'PASS' : 'FAIL'}]`);
+    console.log(
+      `ssh command latency, pooled connection (n=${ITER}): median ${f(p.median)} ms, p99 ${f(p.p99)} ms, mean ${f(p.mean)} ms  [target median < 5 ms: ${p.median < 5 ? 'PASS' : 'FAIL'}]`,
+    );
+    console.log(
+      `ssh command latency, fresh connection (n=${FRESH_ITER}): median ${f(fr.median)} ms, p99 ${f(fr.p99)} ms, mean ${f(fr.mean)} ms`,
+    );
+    console.log(
+      `fan-out wall time (median of ${FANOUT_ROUNDS}, concurrency 32, warm pool): 1 host ${f(fan1)} ms, 8 hosts ${f(fan8)} ms (${f(fan8 / fan1)}×), 32 hosts ${f(fan32)} ms (${f(fan32 / fan1)}×)  [target 32 < 3× single: ${fan32 < 3 * fan1 ? 'PASS' : 'FAIL'}]`,
+    );
   } finally {
     await fleet.stop();
   }

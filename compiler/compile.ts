@@ -7,7 +7,6 @@
  * Not workflow code: the hash uses node:crypto.
  */
 import { createHash } from 'node:crypto';
-import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { ACTIONS, durationMs, getAction } from '../actions';
 import { wordParts } from '../actions/shell';
@@ -40,6 +39,7 @@ import {
 } from '../plan/types';
 import type { DiagnosticDoc, RemediationDoc, RunbookDoc, StepDoc } from './document';
 import { didYouMean } from './suggest';
+import { paramValidators } from '../validator/generated/validators';
 
 /** Reports one problem at a JSON pointer (`/remediations/0/when`), optionally at an offset in the string. */
 export type Reporter = (pointer: string, message: string, offset?: number) => void;
@@ -68,17 +68,25 @@ export const DEFAULTS = {
   notifyOn: ['opened', 'approval_needed', 'escalated', 'resolved'] as const,
 };
 
-let paramAjv: Ajv | undefined;
-const paramValidators = new Map<string, ValidateFunction>();
+let paramAjv: import('ajv').default | undefined;
+const compiledHere = new Map<string, ValidateFunction>();
 
-/** Action parameter validators, compiled once per process (defaults filled in by ajv). */
+/**
+ * Action parameter validators (defaults filled in by ajv): compiled ahead of time by
+ * validator/generate.ts; an action added since then is compiled here, once.
+ */
 function paramValidator(action: string): ValidateFunction {
-  let v = paramValidators.get(action);
+  const pre = Object.prototype.hasOwnProperty.call(paramValidators, action) ? paramValidators[action] : undefined;
+  if (pre) return pre;
+  let v = compiledHere.get(action);
   if (!v) {
+    // Loaded only on this rare path: ajv's compiler costs ~50 ms to load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Ajv } = require('ajv') as typeof import('ajv');
     paramAjv ??= new Ajv({ allErrors: true, useDefaults: true, strict: false });
     const def = ACTIONS[action];
     v = paramAjv.compile(def ? def.params : {});
-    paramValidators.set(action, v);
+    compiledHere.set(action, v);
   }
   return v;
 }

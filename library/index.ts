@@ -90,7 +90,7 @@ export function loadLibrary(input: string | readonly string[], options: Validate
     if (!result.plan) continue;
     const first = byId.get(result.plan.runbook.id);
     if (first !== undefined) {
-      const pos = result.idPosition ?? { line: 1, col: 1 };
+      const pos = result.locate?.('/metadata/id') ?? { line: 1, col: 1 };
       diagnostics.push({
         file,
         ...pos,

@@ -63,6 +63,10 @@ export function capText(
   return { text: buf.subarray(0, end).toString('utf8') + truncationMarker(omitted), truncated: true };
 }
 
+/**
+ * Converts a raw match. number: a finite number; boolean: true/yes/on/1/t and false/no/off/0/f,
+ * any other non-empty match true; json: parsed; string: as is. Failures give the default.
+ */
 function convert(raw: unknown, spec: ExtractSpec): ExtractedValue {
   const fallback: ExtractedValue = spec.default ?? null;
   if (raw === undefined || raw === null) return fallback;
@@ -80,7 +84,8 @@ function convert(raw: unknown, spec: ExtractSpec): ExtractedValue {
       const s = String(raw).trim().toLowerCase();
       if (['true', 'yes', 'on', '1', 't'].includes(s)) return true;
       if (['false', 'no', 'off', '0', 'f'].includes(s)) return false;
-      return fallback;
+      // Any other non-empty match is evidence the pattern was found (`regex: '^(noop)$'`): true.
+      return s === '' ? fallback : true;
     }
     case 'json': {
       if (typeof raw !== 'string') return raw as ExtractedValue;

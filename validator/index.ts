@@ -3,14 +3,13 @@
  * node), then the compiler's semantic checks. Every problem is a `file:line:col: message`
  * diagnostic; nothing throws for bad input.
  */
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compileDocument, type CompileOptions } from '../compiler/compile';
 import type { RunbookDoc } from '../compiler/document';
 import { didYouMean } from '../compiler/suggest';
 import { loadYaml, positionOf, type Diagnostic, type LoadedYaml, type Position } from '../loader';
 import type { Plan } from '../plan/types';
-import schema from '../schema/runbook.schema.json';
+import { runbookValidator } from './generated/validators';
 
 export interface ValidateOptions extends CompileOptions {
   /** Path stored in the plan (`runbook.file`, relative to the library root); default: the file name. */
@@ -22,16 +21,13 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   /** The compiled plan, present only when there are no errors. */
   plan?: Plan;
-  /** Where `metadata.id` is written (for library-level duplicate-id diagnostics). */
-  idPosition?: Position;
+  /** Position of a JSON pointer in this file (e.g. `/metadata/id` for library-level diagnostics). */
+  locate?: (pointer: string) => Position;
 }
 
-let validateSchema: ValidateFunction | undefined;
-
-/** The runbook schema validator, compiled once per process. */
+/** The runbook schema validator, compiled ahead of time (validator/generate.ts). */
 function schemaValidator(): ValidateFunction {
-  validateSchema ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  return validateSchema;
+  return runbookValidator;
 }
 
 /** `/diagnostics/0/run` → `diagnostics[0].run` */
@@ -190,6 +186,6 @@ export function validateRunbook(
     });
   }
   return plan && diagnostics.length === 0
-    ? { file, diagnostics, plan, idPosition: positionOf(loaded, '/metadata/id') }
+    ? { file, diagnostics, plan, locate: (pointer: string) => positionOf(loaded, pointer) }
     : { file, diagnostics };
 }

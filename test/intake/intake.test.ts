@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run as runAlert } from '../../cli/alert';
 import { runIncident, runIncidentSafely } from '../../cli/incident';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createNotifyActivities } from '../../activities/notify';
@@ -36,10 +37,13 @@ let smtp: TestSmtp;
 let mailer: Mailer;
 let intake: RunningIntake;
 let url: string;
+/** The intake and CLI run on a client over the SDK's native connection (what the engine uses). */
+let native: Client;
 const cfg = makeConfig();
 
 beforeAll(async () => {
   [env, smtp] = await Promise.all([createDevServerEnv(), startSmtp()]);
+  native = new Client({ connection: env.nativeConnection });
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   cfg.temporal.taskQueue = taskQueue;
@@ -63,7 +67,7 @@ beforeAll(async () => {
     activities,
   });
   running = worker.run();
-  intake = await startIntake(cfg, { client: env.client, library: libraryFromPlans([runbook]) });
+  intake = await startIntake(cfg, { client: native, library: libraryFromPlans([runbook]) });
 }, 240_000);
 
 afterAll(async () => {
@@ -143,7 +147,7 @@ describe('alert webhooks', () => {
     const fp = 'ha-pair';
     const other = await startIntake(
       { ...cfg, intake: { ...cfg.intake, port: 0 } },
-      { client: env.client, library: libraryFromPlans([runbook]) },
+      { client: native, library: libraryFromPlans([runbook]) },
     );
     try {
       const body = alertmanagerPayload(fp);
@@ -231,7 +235,7 @@ describe('alert webhooks', () => {
 
     const guarded = await startIntake(
       { ...cfg, intake: { ...cfg.intake, port: 0, alertToken: 'alert-secret' } },
-      { client: env.client, library: libraryFromPlans([runbook]) },
+      { client: native, library: libraryFromPlans([runbook]) },
     );
     try {
       const p = '/v1/alerts/alertmanager';
@@ -465,7 +469,7 @@ describe('the CLI', () => {
       expect(fire.out).toEqual([`started: ${id}`]);
       await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
 
-      const deps = { client: env.client, people: ['alice', 'bob', 'carol', 'dave', 'erin'] };
+      const deps = { client: native, people: ['alice', 'bob', 'carol', 'dave', 'erin'] };
       const list = captureIO();
       expect(await runIncident(['list'], list.io, deps)).toBe(0);
       expect(list.out.join('\n')).toMatch(

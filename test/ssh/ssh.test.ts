@@ -37,7 +37,11 @@ function hostOf(i = 0): string {
 }
 
 function setup(over: Parameters<typeof sshConfig>[0] = {}, secrets?: SecretStore) {
-  const ssh = sshConfig({ knownHostsFile: fleet.knownHostsFile, privateKeyFile: fleet.clientKeyFile, ...over });
+  const ssh = sshConfig({
+    knownHostsFile: fleet.knownHostsFile,
+    privateKeyFile: fleet.clientKeyFile,
+    ...over,
+  });
   const executor = createSshExecutor({ ssh, ...(secrets ? { secrets } : {}) });
   executors.push(executor);
   const acts = createCommandActivities({
@@ -100,11 +104,18 @@ describe('host keys', () => {
   });
 
   test('a changed host key fails with HostKeyMismatch', async () => {
-    const other = execFileSync('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${work}/otherkey && cat ${work}/otherkey.pub`], {
-      encoding: 'utf8',
-    });
+    const other = execFileSync(
+      'sh',
+      ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${work}/otherkey && cat ${work}/otherkey.pub`],
+      {
+        encoding: 'utf8',
+      },
+    );
     const file = join(work, 'known_hosts_wrong');
-    writeFileSync(file, `[127.0.0.1]:${fleet.instances[0]!.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      file,
+      `[127.0.0.1]:${fleet.instances[0]!.port} ${other.split(' ').slice(0, 2).join(' ')}\n`,
+    );
     const { acts } = setup({ knownHostsFile: file });
     const e = await failure(acts.runCommand(sshInput('echo never')));
     expect((e as ApplicationFailure).type).toBe('HostKeyMismatch');
@@ -117,7 +128,9 @@ describe('host keys', () => {
     const { acts } = setup({ knownHostsFile: file, acceptUnknownHosts: true });
     const r = await acts.runCommand(sshInput('echo tofu'));
     expect(r.hosts[0]!.stdout).toBe('tofu\n');
-    expect(readFileSync(file, 'utf8')).toBe(`[127.0.0.1]:${fleet.instances[0]!.port} ${fleet.hostPublicKey}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(
+      `[127.0.0.1]:${fleet.instances[0]!.port} ${fleet.hostPublicKey}\n`,
+    );
   });
 });
 
@@ -188,7 +201,9 @@ describe('running commands', () => {
   test('a command timeout kills the remote process group and fails with CommandTimeout', async () => {
     const { acts } = setup();
     const pidFile = `/tmp/fb-timeout-${randomUUID()}`;
-    const e = await failure(acts.runCommand(sshInput(`sleep 300 & echo $! > ${pidFile}; wait`, [hostOf()], { timeoutMs: 1000 })));
+    const e = await failure(
+      acts.runCommand(sshInput(`sleep 300 & echo $! > ${pidFile}; wait`, [hostOf()], { timeoutMs: 1000 })),
+    );
     expect((e as ApplicationFailure).type).toBe('CommandTimeout');
     const pid = Number(readFileSync(pidFile, 'utf8'));
     rmSync(pidFile, { force: true });
@@ -234,7 +249,12 @@ describe('running commands', () => {
     const { acts } = setup();
     const r = await acts.runCommand(
       input('echo via-jump', {
-        target: target({ transport: 'ssh', hosts: [hostOf(2)], user: TEST_USER, jump: `${TEST_USER}@${hostOf(3)}` }),
+        target: target({
+          transport: 'ssh',
+          hosts: [hostOf(2)],
+          user: TEST_USER,
+          jump: `${TEST_USER}@${hostOf(3)}`,
+        }),
       }),
     );
     expect(r.hosts[0]!.stdout).toBe('via-jump\n');
@@ -275,12 +295,16 @@ describe('fan-out', () => {
     const { acts } = setup();
     const hosts = fleet.instances.slice(0, 4).map((_, i) => hostOf(i));
     const ff = await acts.runCommand(
-      sshInput('exit 7', hosts, { target: target({ transport: 'ssh', hosts, user: TEST_USER, concurrency: 1, failFast: true }) }),
+      sshInput('exit 7', hosts, {
+        target: target({ transport: 'ssh', hosts, user: TEST_USER, concurrency: 1, failFast: true }),
+      }),
     );
     expect(ff.hosts.map((h) => h.exitCode)).toEqual([7, null, null, null]);
     expect(ff.hosts[1]!.error).toContain('not started');
     const all = await acts.runCommand(
-      sshInput('exit 7', hosts, { target: target({ transport: 'ssh', hosts, user: TEST_USER, concurrency: 2, failFast: false }) }),
+      sshInput('exit 7', hosts, {
+        target: target({ transport: 'ssh', hosts, user: TEST_USER, concurrency: 2, failFast: false }),
+      }),
     );
     expect(all.hosts.map((h) => h.exitCode)).toEqual([7, 7, 7, 7]);
   });
@@ -293,14 +317,20 @@ describe('fan-out', () => {
       config: {
         home: work,
         ssh,
-        inventory: { db: fleet.instances.slice(0, 2).map((i) => ({ host: '127.0.0.1', port: i.port, user: TEST_USER })) },
+        inventory: {
+          db: fleet.instances.slice(0, 2).map((i) => ({ host: '127.0.0.1', port: i.port, user: TEST_USER })),
+        },
         secrets: {},
       },
       transports: { ssh: executor },
     });
-    const r = await acts.runCommand(input('echo member', { target: target({ transport: 'ssh', hosts: [], group: 'db' }) }));
+    const r = await acts.runCommand(
+      input('echo member', { target: target({ transport: 'ssh', hosts: [], group: 'db' }) }),
+    );
     expect(r.hosts.map((h) => h.host)).toEqual(fleet.instances.slice(0, 2).map((i) => `127.0.0.1:${i.port}`));
-    const e = await failure(acts.runCommand(input('true', { target: target({ transport: 'ssh', hosts: [], group: 'nope' }) })));
+    const e = await failure(
+      acts.runCommand(input('true', { target: target({ transport: 'ssh', hosts: [], group: 'nope' }) })),
+    );
     expect((e as ApplicationFailure).type).toBe('InvalidHost');
   });
 });

@@ -67,7 +67,8 @@ export function freePort(): Promise<number> {
 export async function waitForPort(port: number, timeoutMs = 15000, proc?: ChildProcess): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (proc && proc.exitCode !== null) throw new Error(`process for port ${port} exited with ${proc.exitCode}`);
+    if (proc && proc.exitCode !== null)
+      throw new Error(`process for port ${port} exited with ${proc.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -100,7 +101,9 @@ function tempDir(prefix: string, user?: TestUser): string {
 }
 
 function keygen(file: string, passphrase = '', comment = 'firebreak-test'): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', file], { stdio: 'pipe' });
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', comment, '-f', file], {
+    stdio: 'pipe',
+  });
   return readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
@@ -180,7 +183,7 @@ export async function startSshd(count = 1): Promise<SshdFleet> {
       await waitForPort(port, 15000, proc);
     } catch (e) {
       await stopProcess(proc);
-      throw new Error(`sshd on ${port} did not start: ${(e as Error).message}\n${err}`);
+      throw new Error(`sshd on ${port} did not start: ${(e as Error).message}\n${err}`, { cause: e });
     }
     const inst = { port, proc };
     instances.push(inst);
@@ -232,7 +235,11 @@ export async function startPostgres(): Promise<PostgresService> {
   const dir = tempDir('fb-pg-', user);
   const data = join(dir, 'data');
   const opts = { uid: user.uid, gid: user.gid, env: childEnv(user), cwd: dir, stdio: 'pipe' as const };
-  execFileSync(`${bin}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], opts);
+  execFileSync(
+    `${bin}/initdb`,
+    ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+    opts,
+  );
   const port = await freePort();
   const proc = spawn(
     `${bin}/postgres`,
@@ -358,7 +365,10 @@ export async function startSupervisor(program = 'web'): Promise<SupervisorServic
   );
   chownSync(config, user.uid, user.gid);
   const opts = { uid: user.uid, gid: user.gid, env: childEnv(user), cwd: dir };
-  const proc = spawn('/usr/bin/supervisord', ['-c', config], { ...opts, stdio: ['ignore', 'ignore', 'ignore'] });
+  const proc = spawn('/usr/bin/supervisord', ['-c', config], {
+    ...opts,
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   try {
     await waitForPort(httpPort, 20000, proc);
   } catch (e) {
@@ -371,7 +381,10 @@ export async function startSupervisor(program = 'web'): Promise<SupervisorServic
     program,
     httpPort,
     programPid() {
-      const out = execFileSync('supervisorctl', ['-c', config, 'pid', program], { ...opts, encoding: 'utf8' });
+      const out = execFileSync('supervisorctl', ['-c', config, 'pid', program], {
+        ...opts,
+        encoding: 'utf8',
+      });
       return Number(out.trim());
     },
     async stop() {

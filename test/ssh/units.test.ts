@@ -1,0 +1,213 @@
+/** Pure pieces of the transport: known_hosts matching, host parsing, fan-out limits, output shaping. */
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCommandActivities } from '../../activities/commands';
+import { mapLimit, parseHostSpec, resolveEndpoints } from '../../ssh/hosts';
+import {
+  fingerprint,
+  hostsFieldMatches,
+  knownHostName,
+  parseKnownHosts,
+  verifyHostKey,
+} from '../../ssh/knownHosts';
+import { capText, extractValue } from '../../ssh/output';
+import { buildWrapper, parseMarkers } from '../../ssh/wrapper';
+import { input, sshConfig, target } from './helpers';
+
+const KEY_A = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);
+const KEY_B = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);
+
+describe('known_hosts', () => {
+  test('names non-default ports in brackets, as OpenSSH does', () => {
+    expect(knownHostName('db1', 22)).toBe('db1');
+    expect(knownHostName('db1', 2222)).toBe('[db1]:2222');
+  });
+
+  test('matches plain, wildcard, negated and hashed host fields', () => {
+    expect(hostsFieldMatches('db1,db2', 'db2')).toBe(true);
+    expect(hostsFieldMatches('*.prod,!bad.prod', 'ok.prod')).toBe(true);
+    expect(hostsFieldMatches('*.prod,!bad.prod', 'bad.prod')).toBe(false);
+    expect(hostsFieldMatches('db?', 'db10')).toBe(false);
+    const salt = randomBytes(20);
+    const hash = createHmac('sha1', salt).update('[10.0.0.5]:2222').digest('base64');
+    expect(hostsFieldMatches(`|1|${salt.toString('base64')}|${hash}`, '[10.0.0.5]:2222')).toBe(true);
+    expect(hostsFieldMatches(`|1|${salt.toString('base64')}|${hash}`, '10.0.0.5')).toBe(false);
+  });
+
+  test('gives match, mismatch, unknown and revoked verdicts', () => {
+    const lines = parseKnownHosts(
+      [
+        '# comment',
+        `db1 ssh-ed25519 ${KEY_A.toString('base64')}`,
+        `@revoked * ssh-ed25519 ${KEY_B.toString('base64')}`,
+        `@cert-authority *.prod ssh-ed25519 ${KEY_B.toString('base64')}`,
+      ].join('\n'),
+    );
+    expect(verifyHostKey(lines, 'db1', 22, KEY_A)).toBe('match');
+    expect(verifyHostKey(lines, 'db1', 22, KEY_B)).toBe('revoked');
+    expect(verifyHostKey(lines, 'db1', 2222, KEY_A)).toBe('unknown');
+    const noRevoked = lines.filter((l) => l.marker === undefined);
+    expect(verifyHostKey(noRevoked, 'db1', 22, KEY_B)).toBe('mismatch');
+    expect(verifyHostKey(noRevoked, 'x.prod', 22, KEY_B)).toBe('unknown');
+  });
+
+  test('prints fingerprints as SHA256:<unpadded base64>', () => {
+    expect(fingerprint(KEY_A)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+});
+
+describe('host specs', () => {
+  test('parses host, host:port, user@host:port and bracketed IPv6', () => {
+    expect(parseHostSpec('db1')).toEqual({ host: 'db1' });
+    expect(parseHostSpec('db1:2222')).toEqual({ host: 'db1', port: 2222 });
+    expect(parseHostSpec('ops@db1:2222')).toEqual({ user: 'ops', host: 'db1', port: 2222 });
+    expect(parseHostSpec('[::1]:22')).toEqual({ host: '::1', port: 22 });
+    expect(parseHostSpec('::1')).toEqual({ host: '::1' });
+  });
+
+  test('refuses hosts carrying shell metacharacters or bad ports', () => {
+    expect(() => parseHostSpec('db1;rm -rf /')).toThrow(/invalid host/);
+    expect(() => parseHostSpec('db1:99999')).toThrow(/bad port/);
+    expect(() => parseHostSpec('')).toThrow(/empty/);
+  });
+
+  test('merges target hosts with inventory hosts, deduplicated, with port and user precedence', () => {
+    const eps = resolveEndpoints(
+      target({ transport: 'ssh', hosts: ['a:2201', 'b'], group: 'g', port: 2200, user: 'ops' }),
+      {
+        g: [
+          { host: 'b', port: 2200 },
+          { host: 'c', user: 'root', port: 2202 },
+        ],
+      },
+    );
+    expect(eps.map((e) => `${e.user}@${e.host}:${e.port}`)).toEqual([
+      'ops@a:2201',
+      'ops@b:2200',
+      'root@c:2202',
+    ]);
+  });
+});
+
+describe('fan-out', () => {
+  test('never runs more than the limit at once and keeps result order', async () => {
+    let cur = 0;
+    let max = 0;
+    const res = await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, false, async (n) => {
+      cur++;
+      max = Math.max(max, cur);
+      await new Promise((r) => setTimeout(r, 10 + (n % 3) * 5));
+      cur--;
+      return n * 2;
+    });
+    expect(max).toBe(3);
+    expect(res.map((r) => (r.ok ? r.value : null))).toEqual([2, 4, 6, 8, 10, 12, 14]);
+  });
+
+  test('failFast stops starting new items after a failure', async () => {
+    const started: number[] = [];
+    const res = await mapLimit(
+      [1, 2, 3, 4],
+      1,
+      true,
+      async (n) => {
+        started.push(n);
+        return n;
+      },
+      (n) => n === 2,
+    );
+    expect(started).toEqual([1, 2]);
+    expect(res.map((r) => r.ok)).toEqual([true, true, false, false]);
+  });
+});
+
+describe('output shaping', () => {
+  test('caps on a UTF-8 character boundary and says how much was cut', () => {
+    const r = capText('ééééé', 5);
+    expect(r.truncated).toBe(true);
+    expect(r.text.startsWith('éé\n…[truncated: 6 more bytes]')).toBe(true);
+    expect(capText('short', 100)).toEqual({ text: 'short', truncated: false });
+  });
+
+  test('converts extracted values by type and falls back to the default', () => {
+    expect(extractValue({ name: 'n', from: 'stdout', regex: 'n=(\\d+)', type: 'number' }, 'n=12')).toBe(12);
+    expect(
+      extractValue({ name: 'n', from: 'stdout', regex: 'n=(\\w+)', type: 'number', default: 0 }, 'n=abc'),
+    ).toBe(0);
+    expect(
+      extractValue(
+        { name: 'b', from: 'stdout', regex: '^(noop)$', type: 'boolean', default: false },
+        'x\nnoop\n',
+      ),
+    ).toBe(true);
+    expect(extractValue({ name: 'b', from: 'stdout', regex: 'ok=(\\w+)', type: 'boolean' }, 'ok=false')).toBe(
+      false,
+    );
+    expect(
+      extractValue({ name: 'j', from: 'stdout', json: 'a.1', type: 'json' }, '{"a":[1,{"b":2}]}'),
+    ).toEqual({ b: 2 });
+    expect(extractValue({ name: 'r', from: 'stdout', regex: '(', type: 'string', default: 'd' }, 'x')).toBe(
+      'd',
+    );
+  });
+
+  test('parses the wrapper markers at the start of stderr and nothing after them', () => {
+    const m = parseMarkers(Buffer.from('\x1eFB pgid=42\n\x1eFB idem=replayed\nreal stderr\x1eFB pgid=1\n'));
+    expect(m).toMatchObject({ pgid: 42, idem: 'replayed', complete: true });
+    expect(m.length).toBe('\x1eFB pgid=42\n\x1eFB idem=replayed\n'.length);
+  });
+
+  test('the wrapper never puts a secret value or unquoted env value in the script', () => {
+    const script = buildWrapper({
+      command: 'true',
+      secrets: ['db-pass'],
+      env: { A: "x'; rm -rf /" },
+      sudo: true,
+    });
+    expect(script).toContain('FIREBREAK_SECRET_DB_PASS');
+    expect(script).toContain('sudo -n /bin/sh -c');
+    expect(script).not.toContain("x'; rm");
+  });
+});
+
+describe('sudo', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fb-sudo-'));
+    // A stand-in `sudo` that, like the real one, starts the command with a reset environment.
+    writeFileSync(
+      join(dir, 'sudo'),
+      '#!/bin/sh\n[ "$1" = "-n" ] && shift\nexec env -i PATH="$PATH" FAKE_SUDO=1 "$@"\n',
+    );
+    chmodSync(join(dir, 'sudo'), 0o755);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('with sudo, secrets, env and cwd survive the environment reset (they travel inside the script and stdin)', async () => {
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath ?? ''}`;
+    try {
+      const acts = createCommandActivities({
+        config: { home: dir, ssh: sshConfig(), inventory: {}, secrets: { tok: { env: 'FB_SUDO_TOK' } } },
+      });
+      process.env.FB_SUDO_TOK = 'sudo-secret-value';
+      const r = await acts.runCommand(
+        input(
+          'echo "$FAKE_SUDO $MODE $(pwd)"; [ "$FIREBREAK_SECRET_TOK" = sudo-secret-value ] && echo secret-ok',
+          {
+            sudo: true,
+            env: { MODE: 'fast' },
+            cwd: '/tmp',
+            secrets: ['tok'],
+          },
+        ),
+      );
+      expect(r.hosts[0]!.stdout).toBe('1 fast /tmp\nsecret-ok\n');
+    } finally {
+      process.env.PATH = oldPath;
+      delete process.env.FB_SUDO_TOK;
+    }
+  });
+});
