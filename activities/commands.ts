@@ -44,6 +44,9 @@ function activityContext(): Context | undefined {
   }
 }
 
+/** Cap used when a step gives none (the compiler's default too). */
+export const DEFAULT_OUTPUT_CAP_BYTES = 64 * 1024;
+
 const LOCAL_ENDPOINT: Endpoint = { label: 'local', host: 'localhost', port: 0, user: '' };
 
 export function createCommandActivities(deps: CommandActivityDeps): Pick<IncidentActivities, 'runCommand'> {
@@ -103,7 +106,7 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
             script,
             stdin,
             timeoutMs: input.timeoutMs,
-            outputCapBytes: input.outputCapBytes,
+            outputCapBytes: input.outputCapBytes > 0 ? input.outputCapBytes : DEFAULT_OUTPUT_CAP_BYTES,
             extract: input.extract,
             ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
             mask: (t) => store.mask(t),

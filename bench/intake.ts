@@ -8,7 +8,7 @@
  * starting on a loopback sshd target, with the real worker, workflow and SSH activity. The
  * command is `date +%s%3N`, so the target itself reports when it started.
  *
- *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 64] [--ssh-runs 30] [--skip-ssh]
+ *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 32] [--ssh-runs 30] [--skip-ssh]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,7 @@ const plan: Plan = {
 async function main(): Promise<void> {
   const deliveries = arg('deliveries', 5000);
   const fingerprints = arg('fingerprints', 200);
-  const concurrency = arg('concurrency', 64);
+  const concurrency = arg('concurrency', 32);
   const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-'));
   process.stderr.write('bench:intake starting the Temporal dev server...\n');
   const env = await createDevServerEnv();

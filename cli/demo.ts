@@ -60,7 +60,10 @@ async function waitFor(
       last = state.status;
       if (until(state)) return state;
     }
-    if (Date.now() > deadline) throw new Error(`incident ${id} did not get there within ${timeoutMs / 1000}s (last status: ${last || 'unknown'})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `incident ${id} did not get there within ${timeoutMs / 1000}s (last status: ${last || 'unknown'})`,
+      );
     await sleep(500);
   }
 }
@@ -77,7 +80,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     throw err;
   }
   const config = loadConfig(io.env);
-  const base = (typeof args.flags.url === 'string' ? args.flags.url : config.intake.publicUrl).replace(/\/+$/, '');
+  const base = (typeof args.flags.url === 'string' ? args.flags.url : config.intake.publicUrl).replace(
+    /\/+$/,
+    '',
+  );
   const token = typeof args.flags.token === 'string' ? args.flags.token : io.env.FIREBREAK_DEMO_TOKEN;
   const fingerprint = `demo${Date.now().toString(16)}`;
   const id = `incident-demo-local-logs-${fingerprint}`;
@@ -85,13 +91,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   io.out(`1. seeding ${DEMO_LOG_DIR} with three stale logs and one fresh one`);
   seedDemoLogs();
   io.out('2. firing the demo alert (examples/alerts/demo.json) at the intake');
-  const fired = await fireAlert(['fire', 'demo', '--fingerprint', fingerprint, '--url', `${base}/v1/alerts/alertmanager`], io);
+  const fired = await fireAlert(
+    ['fire', 'demo', '--fingerprint', fingerprint, '--url', `${base}/v1/alerts/alertmanager`],
+    io,
+  );
   if (fired !== EXIT.ok) return fired;
 
   const { client, close } = await connectClient(config, io.env);
   try {
     io.out('3. diagnostics run on the local target; the cleanup waits for approval');
-    const waiting = await waitFor(client, id, (s) => s.pendingApprovals.some((p) => p.stepId === DEMO_STEP) || TERMINAL_STATUSES.includes(s.status), io, 90_000);
+    const waiting = await waitFor(
+      client,
+      id,
+      (s) => s.pendingApprovals.some((p) => p.stepId === DEMO_STEP) || TERMINAL_STATUSES.includes(s.status),
+      io,
+      90_000,
+    );
     if (TERMINAL_STATUSES.includes(waiting.status)) {
       io.err(`firebreak demo: the incident ended (${waiting.status}) before asking for approval`);
       return EXIT.failed;
@@ -99,7 +114,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const found = waiting.steps.find((s) => s.id === 'old-logs')?.hosts[0]?.values.count;
     io.out(`   found ${String(found)} stale log file(s)`);
 
-    io.out(`4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`);
+    io.out(
+      `4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`,
+    );
     if (token) {
       const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
         method: 'POST',
@@ -113,12 +130,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       }
     } else {
       await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
-        args: [{ stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' }],
+        args: [
+          { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
+        ],
       });
     }
 
     io.out('5. remediation and verify');
-    const final = await waitFor(client, id, (s) => TERMINAL_STATUSES.includes(s.status) && s.report !== undefined, io, 120_000);
+    const final = await waitFor(
+      client,
+      id,
+      (s) => TERMINAL_STATUSES.includes(s.status) && s.report !== undefined,
+      io,
+      120_000,
+    );
     const left = readdirSync(DEMO_LOG_DIR).sort();
     io.out(`   files left in ${DEMO_LOG_DIR}: ${left.join(', ') || '(none)'}`);
     io.out(`6. incident ${final.status}; report: ${final.report?.markdownPath ?? '(none)'}`);

@@ -5,14 +5,37 @@
 import type { CliIO, CommandRunner } from './io';
 import { EXIT, processIO } from './io';
 
+/** Every command module exports `run`. */
+interface CommandModule {
+  run: CommandRunner;
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy CommonJS loads keep start-up light */
 const COMMANDS: Record<string, { summary: string; load: () => CommandRunner }> = {
-  validate: { summary: 'validate runbooks (default: runbooks/)', load: () => (require('./validate') as typeof import('./validate')).run },
-  plan: { summary: 'dry run: what a runbook would do for an alert', load: () => (require('./plan') as typeof import('./plan')).run },
-  incident: { summary: 'list|show|ack|approve|reject|note|report incidents', load: () => (require('./incident') as typeof import('./incident')).run },
-  alert: { summary: 'fire an example alert at the intake (demo)', load: () => (require('./alert') as typeof import('./alert')).run },
-  demo: { summary: 'run the demo incident against a running engine (approve, remediate, report)', load: () => (require('./demo') as typeof import('./demo')).run },
-  start: { summary: 'run the engine: Temporal dev server, worker and intake', load: () => (require('./start') as typeof import('./start')).run },
+  validate: {
+    summary: 'validate runbooks (default: runbooks/)',
+    load: () => (require('./validate') as CommandModule).run,
+  },
+  plan: {
+    summary: 'dry run: what a runbook would do for an alert',
+    load: () => (require('./plan') as CommandModule).run,
+  },
+  incident: {
+    summary: 'list|show|ack|approve|reject|note|report incidents',
+    load: () => (require('./incident') as CommandModule).run,
+  },
+  alert: {
+    summary: 'fire an example alert at the intake (demo)',
+    load: () => (require('./alert') as CommandModule).run,
+  },
+  demo: {
+    summary: 'run the demo incident against a running engine (approve, remediate, report)',
+    load: () => (require('./demo') as CommandModule).run,
+  },
+  start: {
+    summary: 'run the engine: Temporal dev server, worker and intake',
+    load: () => (require('./start') as CommandModule).run,
+  },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

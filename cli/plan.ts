@@ -319,10 +319,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     out.push(
       `alert ${i + 1}/${results.length} [${r.alert.status}] fingerprint ${r.alert.fingerprint}: ${labels}`,
     );
-    if (r.alert.status === 'resolved')
-      out.push('  resolved: closes a matching open incident (alert_resolved mode); starts nothing');
     if (r.matches.length === 0) out.push('  no runbook matches this alert');
-    for (const m of r.matches) out.push(text(m));
+    else if (r.alert.status === 'resolved') {
+      // A resolved alert starts nothing; it is signalled to the open incident, if any.
+      for (const m of r.matches)
+        out.push(
+          `  resolved: signals incident ${String(m.incidentId)} (runbook ${String(m.runbook)}) if open; starts nothing`,
+        );
+    } else for (const m of r.matches) out.push(text(m));
     out.push('');
   });
   io.out(out.join('\n'));

@@ -42,7 +42,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     ),
   ]);
   if (outcome.kind === 'signal') io.err(`firebreak: ${outcome.sig} received, stopping...`);
-  else if (outcome.kind === 'worker-crashed') io.err(`firebreak: the worker stopped: ${String((outcome.err as Error)?.message ?? outcome.err)}`);
+  else if (outcome.kind === 'worker-crashed')
+    io.err(`firebreak: the worker stopped: ${String((outcome.err as Error)?.message ?? outcome.err)}`);
   await engine.stop();
   io.err('firebreak: stopped');
   return outcome.kind === 'worker-crashed' ? EXIT.failed : EXIT.ok;

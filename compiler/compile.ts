@@ -91,15 +91,35 @@ function paramValidator(action: string): ValidateFunction {
   return v;
 }
 
-/** Canonical JSON: object keys sorted, no whitespace, undefined members dropped. */
+const quotedKeys = new Map<string, string>();
+
+/** Canonical JSON: object keys sorted, no whitespace, undefined members dropped (as JSON.stringify). */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const obj = v as Record<string, unknown>;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(obj).sort()) sorted[k] = obj[k];
-    return sorted;
-  });
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item);
+    }
+    return `${out}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(obj).sort()) {
+    const item = obj[key];
+    if (item === undefined || typeof item === 'function') continue;
+    let quoted = quotedKeys.get(key);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(key);
+      if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+    }
+    out += `${first ? '' : ','}${quoted}:${canonicalJson(item)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** sha256 (hex) of the canonical JSON of everything in the plan but its hash. */

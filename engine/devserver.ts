@@ -106,12 +106,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const child = spawn(
     binary,
     [
-      'server', 'start-dev',
-      '--db-filename', dbFile,
-      '--ip', opts.host,
-      '--port', String(opts.port),
-      '--ui-port', String(opts.uiPort),
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--db-filename',
+      dbFile,
+      '--ip',
+      opts.host,
+      '--port',
+      String(opts.port),
+      '--ui-port',
+      String(opts.uiPort),
+      '--log-level',
+      'warn',
     ],
     { stdio: ['ignore', out, out] },
   );
@@ -123,10 +129,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const deadline = Date.now() + 60_000;
   while (!(await portOpen(opts.host, opts.port))) {
-    if (exited !== undefined) throw new EngineError(`the Temporal dev server exited (${String(exited)}); see ${logFile}`);
+    if (exited !== undefined)
+      throw new EngineError(`the Temporal dev server exited (${String(exited)}); see ${logFile}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new EngineError(`the Temporal dev server did not open ${opts.host}:${opts.port} within 60 s; see ${logFile}`);
+      throw new EngineError(
+        `the Temporal dev server did not open ${opts.host}:${opts.port} within 60 s; see ${logFile}`,
+      );
     }
     await sleep(200);
   }

@@ -41,12 +41,16 @@ function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new EngineError(`${key}: expected a port number, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new EngineError(`${key}: expected a port number, got "${raw}"`);
   return n;
 }
 
 /** Validates runbooks and on-call config; every problem as `file:line:col: message`. */
-export function checkInputs(config: FirebreakConfig): { plans: ReturnType<typeof loadLibrary>['plans']; oncall: OnCallConfig } {
+export function checkInputs(config: FirebreakConfig): {
+  plans: ReturnType<typeof loadLibrary>['plans'];
+  oncall: OnCallConfig;
+} {
   const problems: string[] = [];
   const library = loadLibrary(config.runbooksDir);
   const errors = library.diagnostics.filter((d) => d.severity === 'error');

@@ -350,77 +350,82 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   );
 
   // ------------------------------------------------------------------ one-click approval links
-  app.get('/v1/approvals/:token', { schema: { params: S.tokenParams } }, async (req, reply) => {
-    const { token } = req.params as { token: string };
-    reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer');
-    let claims;
-    try {
-      claims = verifyApproval(config.approvalSigningKey, token);
-    } catch (err) {
-      if (!(err instanceof ApprovalLinkError)) throw err;
-      metrics.approvals.inc({ decision: 'unknown', channel: 'email', outcome: err.reason });
-      req.log.warn({ reason: err.reason }, 'approval link refused');
-      const title =
-        err.reason === 'expired' ? 'This approval link has expired' : 'This approval link is not valid';
-      const hint =
-        err.reason === 'expired'
-          ? 'The request has escalated or will; use the CLI or API if you still want to decide.'
-          : 'It may have been altered or cut off. Nothing was approved.';
-      return reply.code(err.reason === 'expired' ? 410 : 403).send(page(title, [err.message, hint], false));
-    }
-    const { incidentId, stepId, person, decision, nonce } = claims;
-    const handle = client.workflow.getHandle(incidentId);
-    const verb = decision === 'approve' ? 'approved' : 'rejected';
-    try {
-      await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-        args: [{ stepId, actor: { person, channel: 'email' }, nonce }],
-      });
-      metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
-      return reply
-        .code(200)
-        .send(
-          page(
-            `Step ${verb}`,
-            [`${person} ${verb} step "${stepId}" of incident ${incidentId}.`, 'You can close this page.'],
-            true,
-          ),
-        );
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        return reply
-          .code(404)
-          .send(
-            page('Incident not found', [`Incident ${incidentId} no longer exists or has finished.`], false),
-          );
-      }
-      const refusal = updateRefusal(err);
-      if (!refusal) throw err;
-      // Explain from the state: a replayed link, or someone else already decided.
-      let lines = [refusal];
-      let outcome = 'refused';
+  // No automatic HEAD route: link scanners probe with HEAD, and that must never decide a step.
+  app.get(
+    '/v1/approvals/:token',
+    { schema: { params: S.tokenParams }, exposeHeadRoute: false },
+    async (req, reply) => {
+      const { token } = req.params as { token: string };
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer');
+      let claims;
       try {
-        const s = await handle.query(stateQuery);
-        const step = s.steps.find((x) => x.id === stepId);
-        if (s.usedNonces.includes(nonce)) {
-          outcome = 'replayed';
-          lines = [
-            `This link was already used; a link works once.`,
-            ...(step?.decidedBy ? [decidedLine(stepId, step.decidedBy)] : []),
-          ];
-          req.log.warn({ incidentId, stepId, person }, 'approval link replay refused');
-        } else if (step?.decidedBy) {
-          lines = [decidedLine(stepId, step.decidedBy)];
-        }
-      } catch {
-        // the refusal reason alone is still accurate
+        claims = verifyApproval(config.approvalSigningKey, token);
+      } catch (err) {
+        if (!(err instanceof ApprovalLinkError)) throw err;
+        metrics.approvals.inc({ decision: 'unknown', channel: 'email', outcome: err.reason });
+        req.log.warn({ reason: err.reason }, 'approval link refused');
+        const title =
+          err.reason === 'expired' ? 'This approval link has expired' : 'This approval link is not valid';
+        const hint =
+          err.reason === 'expired'
+            ? 'The request has escalated or will; use the CLI or API if you still want to decide.'
+            : 'It may have been altered or cut off. Nothing was approved.';
+        return reply.code(err.reason === 'expired' ? 410 : 403).send(page(title, [err.message, hint], false));
       }
-      metrics.approvals.inc({ decision, channel: 'email', outcome });
-      return reply.code(refusalStatus(refusal)).send(page(`Step not ${verb}`, lines, false));
-    }
-  });
+      const { incidentId, stepId, person, decision, nonce } = claims;
+      const handle = client.workflow.getHandle(incidentId);
+      const verb = decision === 'approve' ? 'approved' : 'rejected';
+      try {
+        await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+          args: [{ stepId, actor: { person, channel: 'email' }, nonce }],
+        });
+        metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
+        return reply
+          .code(200)
+          .send(
+            page(
+              `Step ${verb}`,
+              [`${person} ${verb} step "${stepId}" of incident ${incidentId}.`, 'You can close this page.'],
+              true,
+            ),
+          );
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) {
+          return reply
+            .code(404)
+            .send(
+              page('Incident not found', [`Incident ${incidentId} no longer exists or has finished.`], false),
+            );
+        }
+        const refusal = updateRefusal(err);
+        if (!refusal) throw err;
+        // Explain from the state: a replayed link, or someone else already decided.
+        let lines = [refusal];
+        let outcome = 'refused';
+        try {
+          const s = await handle.query(stateQuery);
+          const step = s.steps.find((x) => x.id === stepId);
+          if (s.usedNonces.includes(nonce)) {
+            outcome = 'replayed';
+            lines = [
+              `This link was already used; a link works once.`,
+              ...(step?.decidedBy ? [decidedLine(stepId, step.decidedBy)] : []),
+            ];
+            req.log.warn({ incidentId, stepId, person }, 'approval link replay refused');
+          } else if (step?.decidedBy) {
+            lines = [decidedLine(stepId, step.decidedBy)];
+          }
+        } catch {
+          // the refusal reason alone is still accurate
+        }
+        metrics.approvals.inc({ decision, channel: 'email', outcome });
+        return reply.code(refusalStatus(refusal)).send(page(`Step not ${verb}`, lines, false));
+      }
+    },
+  );
 
   // ------------------------------------------------------------------ health and metrics
   app.get('/healthz', async (_req, reply: FastifyReply) => {

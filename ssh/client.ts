@@ -67,14 +67,16 @@ function endpointKey(ep: Endpoint): string {
 }
 
 /**
- * Kills a process group on the target: TERM, a bounded wait, then KILL. `kill -s SIG -- -pgid`
- * is the one spelling both dash and bash accept for a group.
+ * Kills a process group on the target: TERM to the group, a bounded wait for the leader (the
+ * wrapper) to go, then KILL to the group for anything that ignored TERM. The leader is watched
+ * rather than the group because orphaned zombies would keep a group "alive" for `kill -0`.
+ * `kill -s SIG -- -pgid` is the one spelling both dash and bash accept for a group.
  */
 function killScript(pgid: number, graceMs: number): string {
-  const tries = Math.max(1, Math.ceil(graceMs / 100));
+  const tries = Math.max(1, Math.ceil(graceMs / 50));
   const script =
     `p=${pgid}; kill -s TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
-    `while kill -s 0 -- -$p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.1; i=$((i+1)); done; ` +
+    `while kill -s 0 $p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.05; i=$((i+1)); done; ` +
     'kill -s KILL -- -$p 2>/dev/null; exit 0';
   return `exec /bin/sh -c ${shellQuote(script)}`;
 }
@@ -159,6 +161,9 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
     }
     const label = `${ep.user}@${ep.host}:${ep.port}`;
     const client = new Client();
+    // ssh2 can emit a second error while tearing down a failed handshake; without a listener
+    // that would be an uncaught exception in the worker.
+    client.on('error', () => undefined);
     let hostKeyProblem: Error | undefined;
     const config: ConnectConfig = {
       host: ep.host,
@@ -189,6 +194,13 @@ export function createSshExecutor(opts: SshExecutorOptions): SshExecutor {
           });
       },
     };
+    const hostKeyAlgs = await knownHosts.algorithmsFor(ep.host, ep.port).catch(() => undefined);
+    // ssh2's types list only the algorithm names it ships; known_hosts types outside that list
+    // would be refused by ssh2 at connect, so keep to names it knows.
+    if (hostKeyAlgs)
+      config.algorithms = {
+        serverHostKey: hostKeyAlgs as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+      };
     if (creds.key !== undefined) config.privateKey = creds.key;
     if (creds.passphrase !== undefined) config.passphrase = creds.passphrase;
     if (cfg.useAgent && env.SSH_AUTH_SOCK) config.agent = env.SSH_AUTH_SOCK;

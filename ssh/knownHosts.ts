@@ -100,6 +100,45 @@ export function verifyHostKey(
   return seen ? 'mismatch' : 'unknown';
 }
 
+/** Host-key algorithms ssh2 can verify (others, e.g. security-key types, are left to the default). */
+const SUPPORTED_HOST_KEY_ALGORITHMS = new Set([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+  'ssh-dss',
+]);
+
+/** Host-key algorithms that produce keys of a known_hosts key type (RSA keys sign with SHA-2 too). */
+const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/**
+ * The host-key algorithms to offer for a host: those of the key types known_hosts holds for it,
+ * so the server is asked for a key we can check (as OpenSSH orders them), or undefined for the
+ * library default when the host is not listed. Without this a server with several host keys may
+ * present a type known_hosts lacks, which would look like a changed key.
+ */
+export function hostKeyAlgorithmsFor(
+  lines: readonly KnownHostLine[],
+  host: string,
+  port: number,
+): string[] | undefined {
+  const name = knownHostName(host, port);
+  const algs: string[] = [];
+  for (const l of lines) {
+    if (l.marker !== undefined || !hostsFieldMatches(l.hosts, name)) continue;
+    for (const a of ALGORITHMS_FOR_TYPE[l.keyType] ?? [l.keyType]) {
+      if (SUPPORTED_HOST_KEY_ALGORITHMS.has(a) && !algs.includes(a)) algs.push(a);
+    }
+  }
+  return algs.length > 0 ? algs : undefined;
+}
+
 /** A known_hosts file, read fresh for every check (connections are pooled, so checks are rare). */
 export class KnownHostsFile {
   constructor(readonly path: string) {}
@@ -111,6 +150,10 @@ export class KnownHostsFile {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  async algorithmsFor(host: string, port: number): Promise<string[] | undefined> {
+    return hostKeyAlgorithmsFor(await this.lines(), host, port);
   }
 
   async verify(host: string, port: number, keyBlob: Buffer): Promise<HostKeyVerdict> {

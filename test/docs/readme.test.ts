@@ -9,7 +9,8 @@ const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'runbook.schema.json
 
 /** Every field path of the schema, with array items as `[]` and map entries as `.<name>`. */
 function fieldPaths(node: SchemaNode, path: string, out: Set<string>): void {
-  for (const variant of [...(node.oneOf ?? []), ...(node.anyOf ?? []), ...(node.allOf ?? [])]) fieldPaths(variant, path, out);
+  for (const variant of [...(node.oneOf ?? []), ...(node.anyOf ?? []), ...(node.allOf ?? [])])
+    fieldPaths(variant, path, out);
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     const p = path ? `${path}.${name}` : name;
     out.add(p);
@@ -22,7 +23,9 @@ function fieldPaths(node: SchemaNode, path: string, out: Set<string>): void {
 }
 
 describe('README', () => {
-  const block = readme.slice(readme.indexOf(REFERENCE_START) + REFERENCE_START.length, readme.indexOf(REFERENCE_END)).trim();
+  const block = readme
+    .slice(readme.indexOf(REFERENCE_START) + REFERENCE_START.length, readme.indexOf(REFERENCE_END))
+    .trim();
 
   it('carries the runbook reference exactly as generated from the current schema', () => {
     expect(block).toBe(renderSchemaReference(schema).trim());
@@ -36,7 +39,9 @@ describe('README', () => {
       if (block.includes(`\`${p}\``)) return false;
       // A repeated shape is documented once; its other places say "Same fields as".
       const parent = p.slice(0, Math.max(p.lastIndexOf('.'), 0));
-      return !new RegExp(`#### \`${parent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\n\\nSame fields as`).test(block);
+      return !new RegExp(
+        `#### \`${parent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\n\\nSame fields as`,
+      ).test(block);
     });
     expect(missing).toEqual([]);
   });

@@ -77,7 +77,12 @@ async function incident(url: string, id: string): Promise<IncidentState | undefi
   return (await res.json()) as IncidentState;
 }
 
-async function waitIncident(url: string, id: string, until: (s: IncidentState) => boolean, timeoutMs = 90_000): Promise<IncidentState> {
+async function waitIncident(
+  url: string,
+  id: string,
+  until: (s: IncidentState) => boolean,
+  timeoutMs = 90_000,
+): Promise<IncidentState> {
   const deadline = Date.now() + timeoutMs;
   let last: IncidentState | undefined;
   while (Date.now() < deadline) {
@@ -184,7 +189,11 @@ describe('the engine started the way README says', () => {
       body: JSON.stringify({ stepId: 'cleanup-logs', comment: 'after the crash' }),
     });
     expect(res.status).toBe(200);
-    const state = await waitIncident(engine.url, id, (s) => s.status === 'resolved' && s.report !== undefined);
+    const state = await waitIncident(
+      engine.url,
+      id,
+      (s) => s.status === 'resolved' && s.report !== undefined,
+    );
     expect(state.steps.find((s) => s.id === 'cleanup-logs')?.status).toBe('succeeded');
     expect(readdirSync(DEMO_LOG_DIR)).toEqual(['gateway.log']);
   });

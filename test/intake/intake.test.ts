@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run as runAlert } from '../../cli/alert';
-import { runIncident, runIncidentSafely } from '../../cli/incident';
+import { run as runIncidentCommand, runIncident, runIncidentSafely } from '../../cli/incident';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -333,6 +333,15 @@ describe('approvals', () => {
     const r2 = await fetch(`${url}/v1/approvals/${expired}`);
     expect(r2.status).toBe(410);
     expect(await r2.text()).toContain('expired');
+    const valid = signApproval(cfg.approvalSigningKey, {
+      incidentId: id,
+      stepId: 'terminate',
+      person: 'dave',
+      decision: 'approve',
+      expiresAt: Date.now() + 60_000,
+    });
+    const probe = await fetch(`${url}/v1/approvals/${valid}`, { method: 'HEAD' });
+    expect(probe.status).toBe(404); // a link scanner's HEAD must not approve
     const s = await handle(id).query(stateQuery);
     expect(s.status).toBe('awaiting_approval');
     expect(s.usedNonces).toEqual([]);
@@ -526,11 +535,24 @@ describe('the CLI', () => {
       expect(await runAlert(['list'], examples.io)).toBe(0);
       expect(examples.out[0]).toContain('db-pool-exhausted');
       const byName = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
-      expect(await runAlert(['fire', 'db-pool-exhausted', '--url', `${url}/v1/alerts/alertmanager`], byName.io)).toBe(0);
+      expect(
+        await runAlert(['fire', 'db-pool-exhausted', '--url', `${url}/v1/alerts/alertmanager`], byName.io),
+      ).toBe(0);
       expect(byName.out).toEqual(['unmatched: PostgresConnectionPoolExhausted — no runbook triggers on it']);
       const down = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
-      expect(await runAlert(['fire', 'demo', '--url', 'http://127.0.0.1:9/v1/alerts/alertmanager'], down.io)).toBe(1);
+      expect(
+        await runAlert(['fire', 'demo', '--url', 'http://127.0.0.1:9/v1/alerts/alertmanager'], down.io),
+      ).toBe(1);
       expect(down.err[0]).toContain('cannot reach the intake');
+
+      // The real entry point: config from the environment, its own native connection.
+      const real = captureIO({
+        FIREBREAK_HOME: dir,
+        FIREBREAK_APPROVAL_KEY: 'x'.repeat(32),
+        TEMPORAL_ADDRESS: env.address,
+      });
+      expect(await runIncidentCommand(['show', id, '--json'], real.io)).toBe(0);
+      expect((JSON.parse(real.out[0] ?? '{}') as IncidentState).id).toBe(id);
 
       const missing = captureIO();
       expect(await runIncidentSafely(['show', 'incident-nope-x'], missing.io, async () => deps)).toBe(1);

@@ -53,11 +53,47 @@ describe('the runbook library', () => {
   });
 });
 
+describe('diagnostic output', () => {
+  it('caps the listing at 50 lines plus a count of the rest', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      file: 'a.yaml',
+      line: i + 1,
+      col: 1,
+      message: `problem ${i}`,
+      severity: 'error' as const,
+    }));
+    const lines = formatDiagnostics(many);
+    expect(lines).toHaveLength(51);
+    expect(lines[0]).toBe('a.yaml:1:1: problem 0');
+    expect(lines[50]).toBe('... and 10 more');
+  });
+});
+
 describe('firebreak validate', () => {
+  it('prints a JSON report with --json', async () => {
+    const io = capture();
+    expect(await run(['runbooks', '--json'], io)).toBe(0);
+    const report = JSON.parse(io.stdout.join('')) as { ok: boolean; runbooks: { id: string; hash: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.runbooks.map((r) => r.id)).toContain('qcat-db-pool-exhausted');
+  });
   it('exits 0 on the shipped runbooks directory', async () => {
     const io = capture();
     expect(await run(['runbooks'], io)).toBe(0);
     expect(io.stdout.join('\n')).toMatch(/runbook\(s\) valid/);
+  });
+  it('checks contacts and chains against an on-call file when one is given', async () => {
+    const io = capture();
+    expect(await run(['runbooks', '--oncall', 'oncall.yaml'], io)).toBe(0);
+    const bad = capture();
+    expect(
+      await run(['test/language/fixtures/contacts/unknown-contact.yaml', '--oncall', 'oncall.yaml'], bad),
+    ).toBe(1);
+    expect(bad.stdout).toEqual([
+      'test/language/fixtures/contacts/unknown-contact.yaml:3:89: unknown contact "dba-oncal" (did you mean "dba-oncall"?)',
+      'test/language/fixtures/contacts/unknown-contact.yaml:7:10: unknown on-call chain "databse" (did you mean "database"?)',
+      'test/language/fixtures/contacts/unknown-contact.yaml:8:20: unknown contact "nobody"',
+    ]);
   });
   it('exits 2 on an unknown option', async () => {
     const io = capture();

@@ -86,6 +86,14 @@ describe('firebreak plan', () => {
     }
   });
 
+  it('starts nothing for a resolved alert in the text output', async () => {
+    const io = capture();
+    expect(await run(['--alert', 'examples/alerts/multi-alert.json'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toContain(
+      'resolved: signals incident incident-service-down-d3e4f5061728394a (runbook service-down) if open; starts nothing',
+    );
+  });
+
   it('exits 2 without --alert and 1 for a malformed payload', async () => {
     expect(await run([], capture())).toBe(2);
     const io = capture();

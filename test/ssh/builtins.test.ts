@@ -11,7 +11,8 @@ import type { RunCommandInput } from '../../activities/types';
 import { getAction } from '../../actions';
 import { evaluateSuccess, parseTemplate, renderTemplate } from '../../expressions';
 import type { HostRecord } from '../../incident/types';
-import type { ExpressionContext } from '../../plan/types';
+import type { CommandStep, ExpressionContext, TargetSpec } from '../../plan/types';
+import { validateRunbook } from '../../validator';
 import { createSshExecutor } from '../../ssh/client';
 import type { SshExecutor } from '../../ssh/client';
 import { startPostgres, startRedis, startSshd, startSupervisor, TEST_USER } from '../support/services';
@@ -74,6 +75,36 @@ async function runAction(
   return { host, success };
 }
 
+/** Renders a compiled CommandStep like the workflow does and runs it through the activity. */
+async function runStep(
+  step: CommandStep,
+  tgt: TargetSpec,
+  labels: Record<string, string>,
+): Promise<{ host: HostRecord; success: boolean }> {
+  const c = ctx(labels);
+  const req: RunCommandInput = {
+    incidentId: 'inc-1',
+    stepId: step.id,
+    target: { ...tgt, hosts: tgt.hosts.map((h) => renderTemplate(h, c)) },
+    command: renderTemplate(step.command, c),
+    secrets: step.secrets,
+    sudo: step.sudo,
+    ...(step.cwd ? { cwd: renderTemplate(step.cwd, c) } : {}),
+    env: Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderTemplate(v, c)])),
+    timeoutMs: step.timeoutMs,
+    outputCapBytes: step.outputCapBytes,
+    extract: step.extract,
+  };
+  const host = (await acts.runCommand(req)).hosts[0]!;
+  const success = evaluateSuccess(step.success, {
+    exitCode: host.exitCode,
+    stdout: host.stdout,
+    stderr: host.stderr,
+    values: host.values,
+  });
+  return { host, success };
+}
+
 describe('postgres.terminate_long_queries', () => {
   let pg: PostgresService;
   const clients: Client[] = [];
@@ -98,12 +129,46 @@ describe('postgres.terminate_long_queries', () => {
     return { done, pid };
   }
 
-  test('terminates a query older than the threshold, leaves a young one alone, and verify passes', async () => {
+  /** The runbook as an operator would write it; the test compiles it and runs its steps. */
+  const RUNBOOK = `apiVersion: firebreak/v1
+kind: Runbook
+metadata: { id: t-pg, title: Slow queries, service: postgres, severity: P1, owners: [dba] }
+trigger:
+  match: { alertname: PgSlowQueries }
+targets:
+  db: { hosts: ["{{ labels.instance }}"], user: ${TEST_USER} }
+remediations:
+  - id: terminate
+    title: Terminate queries older than 3 s
+    action: postgres.terminate_long_queries
+    with: { older_than: 3s, host: 127.0.0.1, port: "{{ labels.pgport }}", user: postgres }
+    approval: auto
+    allow_auto_destructive: true
+    verify:
+      run: >-
+        psql --no-psqlrc -At -h 127.0.0.1 -p {{ labels.pgport }} -U postgres -d postgres -c
+        "select count(*) from pg_stat_activity where state = 'active' and backend_type = 'client backend'
+        and pid <> pg_backend_pid() and query_start < now() - interval '3 seconds'"
+      extract: { old: { regex: '^(\\d+)$', type: number } }
+      success: exitCode == 0 && values.old == 0
+escalation:
+  levels: [[dba]]
+`;
+
+  test('the compiled step terminates a query older than the threshold, leaves a young one alone, and verify passes', async () => {
+    const compiled = validateRunbook(RUNBOOK, 'pg.yaml');
+    expect(compiled.diagnostics).toEqual([]);
+    const plan = compiled.plan!;
+    const rem = plan.remediations[0]!;
+    const step = rem.run as CommandStep;
+    expect(step.action).toBe('postgres.terminate_long_queries');
+    const verifyStep = rem.verify!.steps[0]!;
+    const labels = { instance: `127.0.0.1:${fleet.instances[0]!.port}`, pgport: String(pg.port) };
+
     const old = await sleeper('old');
     await new Promise((r) => setTimeout(r, 3500));
     const young = await sleeper('young');
-    const params = { older_than: '3s', host: '127.0.0.1', port: pg.port, user: 'postgres' };
-    const { host, success } = await runAction('postgres.terminate_long_queries', params);
+    const { host, success } = await runStep(step, plan.targets[step.target]!, labels);
     expect(host.stderr).toBe('');
     expect(success).toBe(true);
     expect(host.values.terminated).toBe(1);
@@ -115,10 +180,9 @@ describe('postgres.terminate_long_queries', () => {
       `select count(*) from pg_stat_activity where pid = ${young.pid} and state = 'active'`,
     );
     expect(alive.trim()).toBe('1');
-    // Verify: nothing older than the threshold remains (a second pass finds nothing to do).
-    const verify = await runAction('postgres.terminate_long_queries', { ...params, older_than: '30s' });
+    const verify = await runStep(verifyStep, plan.targets[verifyStep.target]!, labels);
+    expect(verify.host.values.old).toBe(0);
     expect(verify.success).toBe(true);
-    expect(verify.host.values.terminated).toBe(0);
   });
 });
 
@@ -179,6 +243,12 @@ describe('service.restart with supervisor', () => {
       if (!verified) await new Promise((r) => setTimeout(r, 250));
     }
     expect(verified).toBe(true);
+    const port = await runAction('port.check', { port: sup.httpPort });
+    expect(port.success).toBe(true);
+    expect(port.host.values.listening).toBe(true);
+    const proc = await runAction('process.check', { pattern: `http.server ${sup.httpPort}`, min: 1 });
+    expect(proc.success).toBe(true);
+    expect(proc.host.values.count).toBe(1);
   });
 });
 

@@ -5,8 +5,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommandActivities } from '../../activities/commands';
@@ -14,7 +16,7 @@ import type { RunCommandInput } from '../../activities/types';
 import { SecretStore } from '../../secrets';
 import { createSshExecutor } from '../../ssh/client';
 import type { SshExecutor } from '../../ssh/client';
-import { freePort, startSshd, TEST_USER } from '../support/services';
+import { freePort, startSshd, stopProcess, TEST_USER } from '../support/services';
 import type { SshdFleet } from '../support/services';
 import { input, sshConfig, target } from './helpers';
 
@@ -150,11 +152,41 @@ describe('authentication and connection errors', () => {
     expect(h.stdout).toBe('unlocked\n');
   });
 
+  test('an encrypted key with a wrong passphrase fails with SshKeyError, not a retry', async () => {
+    const store = new SecretStore({ pass: { env: 'FB_TEST_PASS' } }, { FB_TEST_PASS: 'wrong passphrase' });
+    const { acts } = setup({ privateKeyFile: fleet.encryptedKeyFile, passphraseSecret: 'pass' }, store);
+    const e = await failure(acts.runCommand(sshInput('echo never')));
+    expect((e as ApplicationFailure).type).toBe('SshKeyError');
+    expect((e as ApplicationFailure).nonRetryable).toBe(true);
+    expect(e.message).not.toContain('wrong passphrase');
+  });
+
   test('a private key can come from a named secret instead of a file', async () => {
     const store = new SecretStore({ key: { file: fleet.clientKeyFile } });
     const { acts } = setup({ privateKeyFile: undefined, privateKeySecret: 'key' }, store);
     const h = await remote(acts, 'echo from-secret');
     expect(h.stdout).toBe('from-secret\n');
+  });
+
+  test('ssh-agent (SSH_AUTH_SOCK) authenticates when enabled', async () => {
+    const sock = join(work, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      const end = Date.now() + 5000;
+      while (!existsSync(sock) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', [fleet.clientKeyFile], { env: { SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+      const ssh = sshConfig({ knownHostsFile: fleet.knownHostsFile, useAgent: true });
+      const executor = createSshExecutor({ ssh, env: { SSH_AUTH_SOCK: sock } });
+      executors.push(executor);
+      const acts = createCommandActivities({
+        config: { home: work, ssh, inventory: {}, secrets: {} },
+        transports: { ssh: executor },
+      });
+      expect((await remote(acts, 'echo agent')).stdout).toBe('agent\n');
+      await executor.close();
+    } finally {
+      await stopProcess(agent);
+    }
   });
 
   test('a refused connection is a transient (retryable) error', async () => {
@@ -163,6 +195,59 @@ describe('authentication and connection errors', () => {
     const e = await failure(acts.runCommand(sshInput('echo never', [`127.0.0.1:${port}`])));
     expect(e).not.toBeInstanceOf(ApplicationFailure);
     expect(e.message).toContain(`127.0.0.1:${port}`);
+  });
+});
+
+describe('connection pool', () => {
+  test('many concurrent commands to one host share a bounded number of connections', async () => {
+    const ssh = sshConfig({
+      knownHostsFile: fleet.knownHostsFile,
+      privateKeyFile: fleet.clientKeyFile,
+      poolMaxPerHost: 2,
+    });
+    const executor = createSshExecutor({ ssh, maxChannelsPerConnection: 4 });
+    executors.push(executor);
+    const acts = createCommandActivities({
+      config: { home: work, ssh, inventory: {}, secrets: {} },
+      transports: { ssh: executor },
+    });
+    let maxConns = 0;
+    let maxChannels = 0;
+    const probe = setInterval(() => {
+      const s = executor.stats();
+      maxConns = Math.max(maxConns, s.connections);
+      maxChannels = Math.max(maxChannels, s.activeChannels);
+    }, 5);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => acts.runCommand(sshInput(`sleep 0.2; echo ${i}`))),
+    );
+    clearInterval(probe);
+    expect(results.map((r) => r.hosts[0]!.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+    expect(maxConns).toBeLessThanOrEqual(2);
+    expect(maxChannels).toBeLessThanOrEqual(8);
+    expect(executor.stats().dials).toBe(2);
+  });
+
+  test('an idle connection is closed after poolIdleMs', async () => {
+    const { acts, executor } = setup({ poolIdleMs: 200 });
+    await remote(acts, 'true');
+    expect(executor.stats().connections).toBe(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(executor.stats().connections).toBe(0);
+  });
+
+  test('a server that never completes the handshake gives a transient timeout error', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const { acts } = setup({ connectTimeoutMs: 500 });
+      const e = await failure(acts.runCommand(sshInput('echo never', [`127.0.0.1:${port}`])));
+      expect(e).not.toBeInstanceOf(ApplicationFailure);
+      expect(e.message).toMatch(/Timed out|timeout/i);
+    } finally {
+      server.close();
+    }
   });
 });
 
@@ -203,6 +288,28 @@ describe('running commands', () => {
     const pidFile = `/tmp/fb-timeout-${randomUUID()}`;
     const e = await failure(
       acts.runCommand(sshInput(`sleep 300 & echo $! > ${pidFile}; wait`, [hostOf()], { timeoutMs: 1000 })),
+    );
+    expect((e as ApplicationFailure).type).toBe('CommandTimeout');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    rmSync(pidFile, { force: true });
+    expect(alive(pid)).toBe(false);
+  });
+
+  test('a remote process that ignores TERM is killed with KILL after the grace period', async () => {
+    const ssh = sshConfig({ knownHostsFile: fleet.knownHostsFile, privateKeyFile: fleet.clientKeyFile });
+    const executor = createSshExecutor({ ssh, killGraceMs: 300 });
+    executors.push(executor);
+    const acts = createCommandActivities({
+      config: { home: work, ssh, inventory: {}, secrets: {} },
+      transports: { ssh: executor },
+    });
+    const pidFile = `/tmp/fb-stubborn-${randomUUID()}`;
+    const e = await failure(
+      acts.runCommand(
+        sshInput(`trap '' TERM; sleep 300 & echo $! > ${pidFile}; wait; sleep 300`, [hostOf()], {
+          timeoutMs: 500,
+        }),
+      ),
     );
     expect((e as ApplicationFailure).type).toBe('CommandTimeout');
     const pid = Number(readFileSync(pidFile, 'utf8'));

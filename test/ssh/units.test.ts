@@ -53,6 +53,24 @@ describe('known_hosts', () => {
     expect(verifyHostKey(noRevoked, 'x.prod', 22, KEY_B)).toBe('unknown');
   });
 
+  test('offers the host-key algorithms of the key types known_hosts holds for the host', () => {
+    const lines = parseKnownHosts(
+      [
+        `[db1]:2222 ssh-rsa AAAA`,
+        `[db1]:2222 ecdsa-sha2-nistp256 AAAA`,
+        `db2 sk-ssh-ed25519@openssh.com AAAA`,
+      ].join('\n'),
+    );
+    expect(hostKeyAlgorithmsFor(lines, 'db1', 2222)).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+      'ecdsa-sha2-nistp256',
+    ]);
+    expect(hostKeyAlgorithmsFor(lines, 'db2', 22)).toBeUndefined();
+    expect(hostKeyAlgorithmsFor(lines, 'db3', 22)).toBeUndefined();
+  });
+
   test('prints fingerprints as SHA256:<unpadded base64>', () => {
     expect(fingerprint(KEY_A)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   });
