@@ -7,7 +7,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { connectClient } from '../cli/temporal-client';
 import { loadConfig } from '../config';
 import type { FirebreakConfig } from '../config/types';
-import { libraryFromPlans, startIntake } from '../intake';
+import { createMetrics, libraryFromPlans, startIntake } from '../intake';
 import type { RunningIntake } from '../intake';
 import { loadLibrary } from '../library';
 import { formatDiagnostics } from '../loader';
@@ -123,6 +123,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       client,
       library: libraryFromPlans(plans),
       tokens: loadPersonTokens(oncall, env),
+      metrics: createMetrics({ defaultMetrics: true }),
     });
     cleanups.push(() => intake.close());
 

@@ -73,7 +73,10 @@ describe('firebreak validate', () => {
   it('prints a JSON report with --json', async () => {
     const io = capture();
     expect(await run(['runbooks', '--json'], io)).toBe(0);
-    const report = JSON.parse(io.stdout.join('')) as { ok: boolean; runbooks: { id: string; hash: string }[] };
+    const report = JSON.parse(io.stdout.join('')) as {
+      ok: boolean;
+      runbooks: { id: string; hash: string }[];
+    };
     expect(report.ok).toBe(true);
     expect(report.runbooks.map((r) => r.id)).toContain('qcat-db-pool-exhausted');
   });
