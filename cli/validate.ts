@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { loadLibrary } from '../library';
 import { formatDiagnostics } from '../loader/diagnostics';
+import type * as OnCallModule from '../oncall';
 import type { CliIO } from './io';
 import { EXIT } from './io';
 
@@ -46,7 +47,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     try {
       // Loaded only with --oncall: the on-call module brings ajv's compiler (~90 ms of start-up).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { contactNames, loadOnCall } = require('../oncall') as typeof import('../oncall');
+      const { contactNames, loadOnCall } = require('../oncall') as typeof OnCallModule;
       const config = loadOnCall(resolve(io.cwd, oncall));
       options.contacts = contactNames(config);
       options.chains = new Set((config.chains ?? []).map((c) => c.name));

@@ -7,6 +7,7 @@
  * Not workflow code: the hash uses node:crypto.
  */
 import { createHash } from 'node:crypto';
+import type * as AjvModule from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { ACTIONS, durationMs, getAction } from '../actions';
 import { wordParts } from '../actions/shell';
@@ -68,7 +69,7 @@ export const DEFAULTS = {
   notifyOn: ['opened', 'approval_needed', 'escalated', 'resolved'] as const,
 };
 
-let paramAjv: import('ajv').default | undefined;
+let paramAjv: AjvModule.Ajv | undefined;
 const compiledHere = new Map<string, ValidateFunction>();
 
 /**
@@ -76,13 +77,15 @@ const compiledHere = new Map<string, ValidateFunction>();
  * validator/generate.ts; an action added since then is compiled here, once.
  */
 function paramValidator(action: string): ValidateFunction {
-  const pre = Object.prototype.hasOwnProperty.call(paramValidators, action) ? paramValidators[action] : undefined;
+  const pre = Object.prototype.hasOwnProperty.call(paramValidators, action)
+    ? paramValidators[action]
+    : undefined;
   if (pre) return pre;
   let v = compiledHere.get(action);
   if (!v) {
     // Loaded only on this rare path: ajv's compiler costs ~50 ms to load.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Ajv } = require('ajv') as typeof import('ajv');
+    const { Ajv } = require('ajv') as typeof AjvModule;
     paramAjv ??= new Ajv({ allErrors: true, useDefaults: true, strict: false });
     const def = ACTIONS[action];
     v = paramAjv.compile(def ? def.params : {});

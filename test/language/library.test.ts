@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLibrary, matchAlert } from '../../library';
 import { formatDiagnostics } from '../../loader/diagnostics';
@@ -50,6 +52,24 @@ describe('the runbook library', () => {
 
   it('gives every plan a sha256 hash', () => {
     for (const p of lib.plans) expect(p.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('library-wide checks', () => {
+  it('reports a runbook id used by two files at the second one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-lib-'));
+    try {
+      const src = readFileSync(join(ROOT, 'runbooks', 'service-down.yaml'), 'utf8');
+      writeFileSync(join(dir, 'a.yaml'), src);
+      writeFileSync(join(dir, 'b.yaml'), src);
+      const lib = loadLibrary(dir);
+      expect(lib.plans.map((p) => p.runbook.file)).toEqual(['a.yaml']);
+      expect(formatDiagnostics(lib.diagnostics)).toEqual([
+        `${join(dir, 'b.yaml')}:7:7: duplicate runbook id "service-down" (also defined in ${join(dir, 'a.yaml')})`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

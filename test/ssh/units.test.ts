@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createCommandActivities } from '../../activities/commands';
 import { mapLimit, parseHostSpec, resolveEndpoints } from '../../ssh/hosts';
 import {
+  hostKeyAlgorithmsFor,
   fingerprint,
   hostsFieldMatches,
   knownHostName,
