@@ -42,7 +42,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (paths.length === 0) paths.push('runbooks');
 
-  const options: { contacts?: Set<string>; chains?: Set<string> } = {};
+  // Hashes are only shown with --json; without it they would be computed for nothing.
+  const options: { contacts?: Set<string>; chains?: Set<string>; hash: boolean } = { hash: json };
   if (oncall !== undefined) {
     try {
       // Loaded only with --oncall: the on-call module brings ajv's compiler (~90 ms of start-up).

@@ -50,6 +50,12 @@ export interface CompileOptions {
   contacts?: ReadonlySet<string>;
   /** Known on-call chain names; when given, an unknown `escalation.chain` is an error. */
   chains?: ReadonlySet<string>;
+  /**
+   * Compute `plan.hash` (default true). Only `firebreak validate` turns it off: it reports
+   * diagnostics and never uses the plans, and hashing is ~10% of its run time. Such plans carry
+   * `hash: ''` and must not be run.
+   */
+  hash?: boolean;
 }
 
 export const DEFAULTS = {
@@ -248,8 +254,13 @@ export function compileDocument(
   const claimId = (id: string | undefined, pointer: string): void => {
     if (id === undefined) return;
     const first = allIds.get(id);
-    if (first !== undefined) fail(`${pointer}/id`, `duplicate step id "${id}" (first used at ${first})`);
-    else allIds.set(id, pointer);
+    if (first !== undefined) {
+      const where = first
+        .slice(1)
+        .replace(/\/(\d+)/g, '[$1]')
+        .replace(/\//g, '.');
+      fail(`${pointer}/id`, `duplicate step id "${id}" (first used at ${where})`);
+    } else allIds.set(id, pointer);
   };
   (doc.diagnostics ?? []).forEach((d, i) => {
     if (d.parallel) d.parallel.forEach((s, j) => claimId(s.id, `/diagnostics/${i}/parallel/${j}`));
@@ -703,5 +714,5 @@ export function compileDocument(
     },
   };
   const { planVersion, ...rest } = plan;
-  return { planVersion, hash: planHash(plan), ...rest };
+  return { planVersion, hash: options.hash === false ? '' : planHash(plan), ...rest };
 }

@@ -11,7 +11,7 @@ import { createMetrics, libraryFromPlans, startIntake } from '../intake';
 import type { RunningIntake } from '../intake';
 import { loadLibrary } from '../library';
 import { formatDiagnostics } from '../loader';
-import { loadOnCall, loadPersonTokens, OnCallConfigError } from '../oncall';
+import { contactNames, loadOnCall, loadPersonTokens, OnCallConfigError } from '../oncall';
 import type { OnCallConfig } from '../oncall';
 import { connectTemporal, startWorker } from '../worker';
 import type { RunningWorker } from '../worker';
@@ -47,15 +47,8 @@ function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
 }
 
 /** Validates runbooks and on-call config; every problem as `file:line:col: message`. */
-export function checkInputs(config: FirebreakConfig): {
-  plans: ReturnType<typeof loadLibrary>['plans'];
-  oncall: OnCallConfig;
-} {
+export function checkInputs(config: FirebreakConfig): { plans: ReturnType<typeof loadLibrary>['plans']; oncall: OnCallConfig } {
   const problems: string[] = [];
-  const library = loadLibrary(config.runbooksDir);
-  const errors = library.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) problems.push(...formatDiagnostics(errors));
-  else if (library.plans.length === 0) problems.push(`${config.runbooksDir}: no runbooks found`);
   let oncall: OnCallConfig | undefined;
   try {
     oncall = loadOnCall(config.oncallFile);
@@ -63,6 +56,14 @@ export function checkInputs(config: FirebreakConfig): {
     if (err instanceof OnCallConfigError) problems.push(...err.problems);
     else throw err;
   }
+  // With a valid on-call file, runbooks naming unknown contacts or chains are refused too.
+  const library = loadLibrary(
+    config.runbooksDir,
+    oncall ? { contacts: contactNames(oncall), chains: new Set((oncall.chains ?? []).map((c) => c.name)) } : {},
+  );
+  const errors = library.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) problems.push(...formatDiagnostics(errors));
+  else if (library.plans.length === 0) problems.push(`${config.runbooksDir}: no runbooks found`);
   if (problems.length > 0 || !oncall) {
     throw new EngineError(`refusing to start: invalid configuration\n${problems.join('\n')}`);
   }

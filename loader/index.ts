@@ -60,6 +60,16 @@ function keyAt(source: string, offset: number): string {
   return (m?.[1] ?? '').trim();
 }
 
+/** Offset of the last quote before `before` that opens a scalar (after `: `, `- `, `[`, `{`, `,` or indentation). */
+function openingQuote(source: string, before: number, quote: string): number {
+  for (let i = Math.min(before, source.length) - 1; i >= 0; i--) {
+    if (source[i] !== quote) continue;
+    const prefix = source.slice(source.lastIndexOf('\n', i - 1) + 1, i);
+    if (/(^\s*|[:\-[{,]\s*)$/.test(prefix)) return i;
+  }
+  return -1;
+}
+
 /** Parses one YAML document. Never throws for bad input. */
 export function loadYaml(source: string, file: string): LoadedYaml {
   const lc = new LineCounter();
@@ -89,9 +99,18 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   for (const err of doc.errors) {
     const offset = err.pos[0];
     let message = err.message.split('\n')[0] ?? err.message;
+    let where = offset;
     if (err.code === 'DUPLICATE_KEY')
       message = `duplicate key "${keyAt(source, offset)}" (map keys must be unique)`;
-    diagnostics.push({ file, ...at(offset), severity: 'error', message: `YAML: ${message}` });
+    if (err.code === 'MISSING_CHAR' && /quote/.test(message)) {
+      // The parser notices at the end of the file; the author needs the quote that opened it.
+      const opened = openingQuote(source, offset, message.includes("'") ? "'" : '"');
+      if (opened >= 0) {
+        where = opened;
+        message = `${message} (the quoted string starting here is never closed)`;
+      }
+    }
+    diagnostics.push({ file, ...at(where), severity: 'error', message: `YAML: ${message}` });
   }
   if (diagnostics.length > 0) return { file, value: undefined, positions, diagnostics };
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAlertmanagerWebhook } from '../../alerts/alertmanager';
 import { loadLibrary, matchAlert } from '../../library';
 import { formatDiagnostics } from '../../loader/diagnostics';
 import { run } from '../../cli/validate';
@@ -65,7 +66,7 @@ describe('library-wide checks', () => {
       const lib = loadLibrary(dir);
       expect(lib.plans.map((p) => p.runbook.file)).toEqual(['a.yaml']);
       expect(formatDiagnostics(lib.diagnostics)).toEqual([
-        `${join(dir, 'b.yaml')}:7:7: duplicate runbook id "service-down" (also defined in ${join(dir, 'a.yaml')})`,
+        `${join(dir, 'b.yaml')}:6:7: duplicate runbook id "service-down" (also defined in ${join(dir, 'a.yaml')})`,
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -126,5 +127,39 @@ describe('firebreak validate', () => {
     const io = capture();
     expect(await run(['test/language/fixtures/broken/unknown-action.yaml'], io)).toBe(1);
     expect(io.stdout[0]).toMatch(/^test\/language\/fixtures\/broken\/unknown-action\.yaml:\d+:\d+: /);
+  });
+});
+
+describe('example alerts', () => {
+  const dir = join(ROOT, 'examples', 'alerts');
+  const lib = loadLibrary(join(ROOT, 'runbooks'));
+  const names = [
+    'service-down',
+    'db-pool-exhausted',
+    'redis-memory',
+    'bad-deploy',
+    'disk-full',
+    'multi-alert',
+    'hostile-labels',
+  ];
+
+  it.each(names)('%s.json is a valid Alertmanager v4 payload whose alerts each trigger a runbook', (name) => {
+    const body = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Record<string, unknown>;
+    for (const key of [
+      'receiver',
+      'status',
+      'alerts',
+      'groupLabels',
+      'commonLabels',
+      'commonAnnotations',
+      'externalURL',
+      'groupKey',
+      'truncatedAlerts',
+    ]) {
+      expect(body).toHaveProperty(key);
+    }
+    const alerts = parseAlertmanagerWebhook(body);
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const a of alerts) expect(matchAlert(lib.plans, a).length).toBeGreaterThan(0);
   });
 });

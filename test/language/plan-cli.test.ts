@@ -94,6 +94,20 @@ describe('firebreak plan', () => {
     );
   });
 
+  it('plans against a single runbook file, and says when nothing matches', async () => {
+    const io = capture();
+    expect(
+      await run(['runbooks/service-down.yaml', '--alert', 'examples/alerts/service-down.json', '--json'], io),
+    ).toBe(0);
+    const out = JSON.parse(io.stdout.join('')) as JsonPlan;
+    expect(out.alerts[0]?.matches.map((m) => m.runbook)).toEqual(['service-down']);
+    const none = capture();
+    expect(await run(['runbooks/service-down.yaml', '--alert', 'examples/alerts/disk-full.json'], none)).toBe(
+      0,
+    );
+    expect(none.stdout.join('\n')).toContain('no runbook matches this alert');
+  });
+
   it('exits 2 without --alert and 1 for a malformed payload', async () => {
     expect(await run([], capture())).toBe(2);
     const io = capture();
