@@ -37,6 +37,24 @@ export interface IncidentInput {
   receivedAt: string;
   /** Base URLs for links in mail and the report. */
   links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
+  /**
+   * Set only by the workflow itself when it continues-as-new during a long wait for a human
+   * (unacknowledged paging grows history): the state so far, resumed as is. Callers never set it.
+   */
+  resume?: IncidentResume;
+  /** History length after which a waiting incident continues-as-new (default 4000; tests lower it). */
+  continueAsNewAfterEvents?: number;
+}
+
+/** What an incident carries into its next run when it continues-as-new while waiting for a human. */
+export interface IncidentResume {
+  state: IncidentState;
+  /** When the wait for a human ends (ISO), unchanged across runs. */
+  humanDeadline: string;
+  /** Whether a remediation ran (a later resolved alert confirms instead of cancelling). */
+  remediationStarted: boolean;
+  /** Number of earlier runs of this incident. */
+  runs: number;
 }
 
 /** Signal: another delivery of the incident's alert (firing again, or resolved). */

@@ -15,11 +15,13 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
   sleep,
   TimeoutFailure,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type {
@@ -64,6 +66,8 @@ import { evaluateCondition, evaluateSuccess, effectiveSeverity, renderTemplate }
 
 /** How long an escalated incident waits for a human before it is closed as failed. */
 export const HUMAN_WAIT_MS = 7 * 24 * 3_600_000;
+/** History length after which an incident waiting for a human continues-as-new (Temporal warns at 10k). */
+export const CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 /** Heartbeat timeout for commands: a dead worker is noticed this fast, not after the step timeout. */
 export const COMMAND_HEARTBEAT_MS = 10_000;
 /** First look at the target after a lost worker: long enough for a short command to finish. */
@@ -91,6 +95,13 @@ interface Decision {
   actor: Actor;
   at: string;
   comment?: string;
+}
+
+/** Thrown out of the wait for a human when history is long: the top level continues-as-new. */
+class Suspend extends Error {
+  constructor() {
+    super('continue-as-new');
+  }
 }
 
 /** Thrown inside the main flow to end it with a given outcome (caught at the top). */
@@ -139,7 +150,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const startedMs = Date.now();
   const severity = effectiveSeverity(plan, alert);
 
-  const state: IncidentState = {
+  const state: IncidentState = input.resume?.state ?? {
     id: input.incidentId,
     runbook: {
       id: plan.runbook.id,
@@ -175,7 +186,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   const decisions = new Map<string, Decision>();
   let finished = false;
-  let remediationStarted = false;
+  /** Set while handing over to a continued run: the clock stops but keeps its next deadline. */
+  let suspending = false;
+  let remediationStarted = input.resume?.remediationStarted ?? false;
+  const continueAfter = input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AFTER_EVENTS;
+  let humanDeadline = input.resume ? Date.parse(input.resume.humanDeadline) : undefined;
   let closeRequest: { outcome: 'resolved' | 'failed'; actor: Actor; comment?: string } | undefined;
   let escalateNow: { reason: string } | undefined;
   const pendingNotifications = new Set<Promise<void>>();
@@ -416,13 +431,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   const escalationClock = async (): Promise<void> => {
     // Deadlines count from the incident start, so the first page lands exactly one interval after it.
-    let deadline = startedMs + intervalMs;
+    let deadline = state.escalation.nextAt ? Date.parse(state.escalation.nextAt) : startedMs + intervalMs;
     const levels = state.oncall?.levels.length ?? 0;
+    if (state.escalation.stopped) return;
     for (let round = 0; round < 100_000; round++) {
-      if (finished || state.acknowledged) break;
+      if (finished || suspending || state.acknowledged) break;
       state.escalation.nextAt = new Date(deadline).toISOString();
       const wait = Math.max(1, deadline - Date.now());
-      const woke = await condition(() => finished || !!state.acknowledged || escalateNow !== undefined, wait);
+      const woke = await condition(
+        () => finished || suspending || !!state.acknowledged || escalateNow !== undefined,
+        wait,
+      );
+      if (suspending) return; // nextAt stays: the continued run picks the clock up from there
       if (finished || state.acknowledged) break;
       const reason =
         woke && escalateNow ? escalateNow.reason : `not acknowledged within ${intervalMs / 60_000} min`;
@@ -785,12 +805,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   /** Waits for a human close or the alert resolving (bounded); returns the final status. */
   const awaitHuman = async (): Promise<IncidentStatus> => {
-    const done = await condition(
-      () => closeRequest !== undefined || state.alertResolvedAt !== undefined,
-      HUMAN_WAIT_MS,
+    humanDeadline ??= Date.now() + HUMAN_WAIT_MS;
+    const tooLong = (): boolean =>
+      workflowInfo().historyLength > continueAfter || workflowInfo().continueAsNewSuggested;
+    await condition(
+      () => closeRequest !== undefined || state.alertResolvedAt !== undefined || tooLong(),
+      Math.max(1, humanDeadline - Date.now()),
     );
     if (closeRequest) return closeRequest.outcome;
-    if (done) return 'resolved';
+    if (state.alertResolvedAt !== undefined) return 'resolved';
+    if (tooLong()) throw new Suspend();
     record('closed', `no human closed the incident within ${HUMAN_WAIT_MS / 3_600_000} h`, {});
     return 'failed';
   };
@@ -828,54 +852,88 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   };
 
   // ---------------------------------------------------------------- run
-  record('alert_received', `alert ${alert.fingerprint} (${alert.status}) received at ${input.receivedAt}`, {
-    data: { receivedAt: input.receivedAt, severity, source: alert.source },
-  });
-  try {
-    state.oncall = await resolveOnCall({
-      runbookId: plan.runbook.id,
-      service: plan.runbook.service,
-      severity,
-      ...(plan.escalation.chain ? { chain: plan.escalation.chain } : {}),
-      levels: plan.escalation.levels,
-      notify: plan.notify,
-      owners: plan.runbook.owners,
-    });
-  } catch (e) {
-    state.oncall = planOnlyOnCall(plan);
-    record(
-      'notification_failed',
-      `on-call lookup failed, paging the runbook's own contacts: ${errorMessage(e)}`,
-      {},
-    );
-  }
-  state.escalation.pages = 1;
-  notify('opened', recipients('opened', levelPeople(0)));
-  const clock = escalationClock();
-
-  let final: IncidentStatus;
-  if (alert.status === 'resolved') {
-    // Started by a resolved delivery (e.g. after a restart of the intake): nothing to do.
-    state.alertResolvedAt = now();
-    record('alert_resolved', 'alert already resolved at start', {});
-    final = 'cancelled';
-  } else {
+  /** Runs `flow` in the main cancellation scope and maps how it ended to a final status. */
+  const runMain = async (flow: () => Promise<IncidentStatus>): Promise<IncidentStatus | 'suspend'> => {
     const scope = new CancellationScope();
     mainScope = scope;
     try {
-      final = await scope.run(mainFlow);
+      return await scope.run(flow);
     } catch (e) {
+      if (e instanceof Suspend) return 'suspend';
       if (!isCancellation(e)) {
         record('closed', `incident failed: ${errorMessage(e)}`, {});
-        final = 'failed';
-      } else if (cancelReason === 'closed' && closeRequest) {
-        final = closeRequest.outcome;
-      } else {
-        final = 'cancelled';
+        return 'failed';
       }
+      return cancelReason === 'closed' && closeRequest ? closeRequest.outcome : 'cancelled';
+    } finally {
+      mainScope = undefined;
     }
-    mainScope = undefined;
+  };
+
+  let clock: Promise<void>;
+  let outcome: IncidentStatus | 'suspend';
+  if (input.resume) {
+    // A continued run: everything before the wait for a human is already in the state.
+    clock = escalationClock();
+    outcome = await runMain(awaitHuman);
+  } else {
+    record('alert_received', `alert ${alert.fingerprint} (${alert.status}) received at ${input.receivedAt}`, {
+      data: { receivedAt: input.receivedAt, severity, source: alert.source },
+    });
+    try {
+      state.oncall = await resolveOnCall({
+        runbookId: plan.runbook.id,
+        service: plan.runbook.service,
+        severity,
+        ...(plan.escalation.chain ? { chain: plan.escalation.chain } : {}),
+        levels: plan.escalation.levels,
+        notify: plan.notify,
+        owners: plan.runbook.owners,
+      });
+    } catch (e) {
+      state.oncall = planOnlyOnCall(plan);
+      record(
+        'notification_failed',
+        `on-call lookup failed, paging the runbook's own contacts: ${errorMessage(e)}`,
+        {},
+      );
+    }
+    state.escalation.pages = 1;
+    notify('opened', recipients('opened', levelPeople(0)));
+    clock = escalationClock();
+    if (alert.status === 'resolved') {
+      // Started by a resolved delivery (e.g. after a restart of the intake): nothing to do.
+      state.alertResolvedAt = now();
+      record('alert_resolved', 'alert already resolved at start', {});
+      outcome = 'cancelled';
+    } else {
+      outcome = await runMain(mainFlow);
+    }
   }
+
+  if (outcome === 'suspend') {
+    // Long unacknowledged paging: continue in a fresh history, with the clock where it was.
+    suspending = true;
+    await clock;
+    for (let i = 0; i < 100 && pendingNotifications.size > 0; i++)
+      await Promise.all([...pendingNotifications]);
+    await condition(allHandlersFinished);
+    if (closeRequest === undefined && state.alertResolvedAt === undefined) {
+      const runs = (input.resume?.runs ?? 0) + 1;
+      return continueAsNew<typeof incidentWorkflow>({
+        ...input,
+        resume: {
+          state,
+          humanDeadline: new Date(humanDeadline ?? Date.now()).toISOString(),
+          remediationStarted,
+          runs,
+        },
+      });
+    }
+    // A decision raced in while suspending: finish here instead.
+    outcome = closeRequest?.outcome ?? 'resolved';
+  }
+  let final: IncidentStatus = outcome;
   if (closeRequest) final = closeRequest.outcome;
 
   for (const s of state.steps) {

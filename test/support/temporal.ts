@@ -81,8 +81,8 @@ const createEnv = (
   TestWorkflowEnvironment as unknown as { create(o: CreateOptions): Promise<TestWorkflowEnvironment> }
 ).create.bind(TestWorkflowEnvironment);
 
-/** Starts the time-skipping wrapper ourselves (the JVM can miss the SDK's start window on a busy box). */
-async function startOwnTestServer(path: string): Promise<TestWorkflowEnvironment> {
+/** Starts the time-skipping wrapper ourselves (the JVM can miss the SDK's start window on a busy box); `teardown()` stops it. */
+export async function startOwnTestServer(path: string): Promise<TestWorkflowEnvironment> {
   const port = await freePort();
   const child: ChildProcess = spawn(path, [String(port)], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

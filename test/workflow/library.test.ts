@@ -57,6 +57,7 @@ function alertFor(plan: Plan): AlertInstance {
 function waitingForHuman(plan: Plan, s: IncidentState): boolean {
   return (
     plan.resolution.mode === 'human' &&
+    s.status !== 'triggered' &&
     s.pendingApprovals.length === 0 &&
     s.status !== 'verifying' &&
     !s.steps.some((x) => x.status === 'running')

@@ -31,6 +31,8 @@ describe('recorded incident histories', () => {
         'alert-resolved-cancelled.json',
         'escalation-chain-acked-closed.json',
         'remediation-failed-escalated.json',
+        'continued-as-new.runfirst.json',
+        'continued-as-new.runlast.json',
       ]),
     );
   });

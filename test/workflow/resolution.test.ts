@@ -188,6 +188,43 @@ describe('resolution and escalation edge cases', () => {
     }
   });
 
+  it('continues as new during long unacknowledged paging, keeping the clock, the state and the timeline', async () => {
+    const plan = makePlan(
+      { remediations: [remediation('fix', 'true')], resolution: { mode: 'human', timeoutMs: 0 } },
+      'P0',
+    );
+    const input = { ...makeInput(plan), continueAsNewAfterEvents: 60 };
+    const handle = await env.client.workflow.start(incidentWorkflow, {
+      args: [input],
+      taskQueue: 'wf-resolution',
+      workflowId: input.incidentId,
+    });
+    const firstRun = handle.firstExecutionRunId;
+    await until(handle, (s) => s.steps.some((x) => x.id === 'fix' && x.status === 'succeeded'));
+    for (let n = 1; n <= 8; n++) {
+      await env.sleep(DEFAULT_ESCALATION_MS.P0);
+      await until(handle, (s) => s.timeline.filter((t) => t.kind === 'escalated').length === n);
+    }
+    const desc = await handle.describe();
+    expect(desc.runId).not.toBe(firstRun);
+    const s = await handle.query(stateQuery);
+    // Pages stay exactly one interval apart across the hand-over.
+    const pageTimes = s.timeline.filter((t) => t.kind === 'escalated').map((t) => Date.parse(t.at));
+    for (let i = 1; i < pageTimes.length; i++) {
+      expect(pageTimes[i]! - pageTimes[i - 1]!).toBeGreaterThanOrEqual(DEFAULT_ESCALATION_MS.P0);
+      expect(pageTimes[i]! - pageTimes[i - 1]!).toBeLessThan(DEFAULT_ESCALATION_MS.P0 + 1000);
+    }
+    expect(s.timeline[0]?.kind).toBe('alert_received');
+    expect(s.timeline.filter((t) => t.kind === 'alert_received')).toHaveLength(1);
+    expect(s.steps.map((x) => x.id)).toEqual(['fix']);
+    expect(ran(input.incidentId)).toEqual(['fix']);
+    const closed = await handle.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'resolved' }] });
+    expect(closed.status).not.toBe('failed');
+    const final = await handle.result();
+    expect(final.status).toBe('resolved');
+    expect(final.report).toBeDefined();
+  });
+
   it('cancels without running anything when started by an already-resolved alert', async () => {
     const input = makeInput(
       makePlan({ remediations: [remediation('fix', 'true')] }),

@@ -73,10 +73,14 @@ function basePlan(): Plan {
 
 const bob = { person: 'bob', channel: 'api' as const };
 
-/** name → how to drive the incident to its end. */
+/** name → how to drive the incident to its end (and, optionally, input tweaks). */
 const SCENARIOS: Record<
   string,
-  { plan: () => Plan; drive: (h: Handle, env: TestWorkflowEnvironment) => Promise<void> }
+  {
+    plan: () => Plan;
+    continueAsNewAfterEvents?: number;
+    drive: (h: Handle, env: TestWorkflowEnvironment) => Promise<void>;
+  }
 > = {
   'approved-resolved': {
     plan: basePlan,
@@ -137,6 +141,22 @@ const SCENARIOS: Record<
       });
     },
   },
+  'continued-as-new': {
+    plan: () =>
+      makePlan(
+        { remediations: [remediation('fix', 'true')], resolution: { mode: 'human', timeoutMs: 0 } },
+        'P0',
+      ),
+    continueAsNewAfterEvents: 40,
+    async drive(h, env) {
+      await until(h, (s) => s.steps.some((x) => x.status === 'succeeded'));
+      for (let n = 1; n <= 5; n++) {
+        await env.sleep(DEFAULT_ESCALATION_MS.P0);
+        await until(h, (s) => s.timeline.filter((t) => t.kind === 'escalated').length === n);
+      }
+      await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'resolved' }] });
+    },
+  },
   'remediation-failed-escalated': {
     plan: () => {
       const p = basePlan();
@@ -171,7 +191,11 @@ export function fixtureToHistory(json: unknown): temporal.api.history.v1.History
   return HistoryProto.fromObject(json as Record<string, unknown>);
 }
 
-export async function recordAll(): Promise<string[]> {
+/** Records every scenario, or only those named. */
+export async function recordAll(only: string[] = []): Promise<string[]> {
+  const unknown = only.filter((n) => !(n in SCENARIOS));
+  if (unknown.length)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   mkdirSync(FIXTURES_DIR, { recursive: true });
   const env = await createTimeSkippingEnv();
   const written: string[] = [];
@@ -184,8 +208,15 @@ export async function recordAll(): Promise<string[]> {
     });
     await worker.runUntil(async () => {
       for (const [name, sc] of Object.entries(SCENARIOS)) {
+        if (only.length && !only.includes(name)) continue;
         const incidentId = `incident-replay-${name}`;
-        const input = { incidentId, plan: sc.plan(), alert: makeAlert(), receivedAt: '2026-01-01T00:00:01Z' };
+        const input = {
+          incidentId,
+          plan: sc.plan(),
+          alert: makeAlert(),
+          receivedAt: '2026-01-01T00:00:01Z',
+          ...(sc.continueAsNewAfterEvents ? { continueAsNewAfterEvents: sc.continueAsNewAfterEvents } : {}),
+        };
         const handle = await env.client.workflow.start(incidentWorkflow, {
           args: [input],
           taskQueue,
@@ -193,9 +224,18 @@ export async function recordAll(): Promise<string[]> {
         });
         await sc.drive(handle, env);
         await handle.result();
-        const file = join(FIXTURES_DIR, `${name}.json`);
-        writeFileSync(file, JSON.stringify(historyToFixture(await handle.fetchHistory()), null, 1) + '\n');
-        written.push(file);
+        const last = await handle.describe();
+        const runs =
+          last.runId === handle.firstExecutionRunId ? [last.runId] : [handle.firstExecutionRunId, last.runId];
+        for (const [i, runId] of runs.entries()) {
+          const file = join(
+            FIXTURES_DIR,
+            runs.length > 1 ? `${name}.run${i === 0 ? 'first' : 'last'}.json` : `${name}.json`,
+          );
+          const history = await env.client.workflow.getHandle(incidentId, runId).fetchHistory();
+          writeFileSync(file, JSON.stringify(historyToFixture(history), null, 1) + '\n');
+          written.push(file);
+        }
       }
     });
   } finally {
@@ -205,7 +245,7 @@ export async function recordAll(): Promise<string[]> {
 }
 
 if (require.main === module) {
-  recordAll().then(
+  recordAll(process.argv.slice(2)).then(
     (files) => {
       for (const f of files) console.log(`recorded ${f}`);
       process.exit(0);
