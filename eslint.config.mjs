@@ -29,7 +29,7 @@ export default tseslint.config(
             { group: ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'util'], message: 'Node built-ins are not allowed in workflow code.' },
             { group: ['ssh2', 'nodemailer', 'ajv', 'ajv/*', 'ajv-formats', 'yaml', 'fastify', 'pg'], message: 'I/O and validation libraries belong in activities or the compiler, not in workflows.' },
             { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Workflows import only @temporalio/workflow.' },
-            { group: ['../activities/*', '../activities'], importNamesPattern: '.*', allowTypeImports: true, message: 'Workflows import activities as types only.' },
+            { group: ['../activities/*', '../activities'], importNamePattern: '.*', allowTypeImports: true, message: 'Workflows import activities as types only.' },
           ],
         },
       ],

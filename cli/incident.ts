@@ -4,9 +4,10 @@
  * update validators decide whether that person may.
  */
 import { writeFileSync } from 'node:fs';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { Actor, IncidentState } from '../incident/types';
+import type { Actor, IncidentState, RefusalSignal } from '../incident/types';
+import { recordRefusal, updateRefusal } from '../intake/audit';
 import {
   INCIDENT_WORKFLOW,
   ackUpdate,
@@ -105,11 +106,6 @@ export function formatState(s: IncidentState): string {
   return lines.join('\n');
 }
 
-function refusal(err: unknown): string | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
-  return undefined;
-}
-
 export async function runIncident(argv: string[], io: CliIO, deps: IncidentCommandDeps): Promise<number> {
   const [sub, ...rest] = argv;
   const { client } = deps;
@@ -128,6 +124,26 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
     if (deps.people && !deps.people.includes(person))
       throw new UsageError(`unknown person "${person}" (not in the on-call file)`);
     return { person, channel: 'cli' };
+  };
+  /** Runs an update; a refusal is reported to the incident's audit trail before it is shown. */
+  const audited = async (
+    action: RefusalSignal['action'],
+    stepId: string | undefined,
+    run: () => Promise<IncidentState>,
+  ): Promise<IncidentState> => {
+    try {
+      return await run();
+    } catch (err) {
+      const reason = updateRefusal(err);
+      if (reason)
+        await recordRefusal(client, needId(), {
+          actor: actor(),
+          action,
+          ...(stepId ? { stepId } : {}),
+          reason,
+        });
+      throw err;
+    }
   };
   const comment = (): { comment?: string } => (str('comment') ? { comment: str('comment') as string } : {});
   const print = (s: IncidentState, verb: string): void => {
@@ -199,9 +215,11 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
     }
     case 'ack':
       print(
-        await client.workflow
-          .getHandle(needId())
-          .executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }),
+        await audited('ack', undefined, () =>
+          client.workflow
+            .getHandle(needId())
+            .executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }),
+        ),
         'acknowledged',
       );
       return EXIT.ok;
@@ -210,11 +228,11 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const incident = needId();
       const stepId = more[0];
       if (!stepId) throw new UsageError(`incident ${sub} needs <id> <step>`);
-      const s = await client.workflow
-        .getHandle(incident)
-        .executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, {
+      const s = await audited(sub, stepId, () =>
+        client.workflow.getHandle(incident).executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, {
           args: [{ stepId, actor: actor(), ...comment() }],
-        });
+        }),
+      );
       print(s, `${sub === 'approve' ? 'approved' : 'rejected'} ${stepId}`);
       return EXIT.ok;
     }
@@ -223,9 +241,9 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const text = more.join(' ').trim();
       if (!text) throw new UsageError('incident note needs the note text');
       print(
-        await client.workflow
-          .getHandle(incident)
-          .executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }),
+        await audited('note', undefined, () =>
+          client.workflow.getHandle(incident).executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }),
+        ),
         'noted',
       );
       return EXIT.ok;
@@ -236,9 +254,11 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
         throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
       const incident = needId();
       print(
-        await client.workflow
-          .getHandle(incident)
-          .executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }),
+        await audited('close', undefined, () =>
+          client.workflow
+            .getHandle(incident)
+            .executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }),
+        ),
         'closed',
       );
       return EXIT.ok;
@@ -286,7 +306,7 @@ export async function runIncidentSafely(
       io.err(`firebreak incident: no such incident: ${err.workflowId}`);
       return EXIT.failed;
     }
-    const why = refusal(err);
+    const why = updateRefusal(err);
     if (why) {
       io.err(`firebreak incident: refused: ${why}`);
       return EXIT.failed;

@@ -79,6 +79,17 @@ export interface NoteRequest {
   actor: Actor;
   text: string;
 }
+/**
+ * Signal: a client reports that the workflow refused someone's approve/reject/ack/note/close (a
+ * validator's refusal leaves no trace in history, but an audit trail must show who tried what).
+ */
+export interface RefusalSignal {
+  actor: Actor;
+  action: 'approve' | 'reject' | 'ack' | 'note' | 'close';
+  stepId?: string;
+  reason: string;
+}
+
 /** A human closes the incident (resolution `human`, or after escalation). */
 export interface CloseRequest {
   actor: Actor;
@@ -189,7 +200,14 @@ export interface TimelineEntry {
 
 export interface IncidentState {
   id: string;
-  runbook: { id: string; title: string; service: string; file: string; planHash: string; planVersion: number };
+  runbook: {
+    id: string;
+    title: string;
+    service: string;
+    file: string;
+    planHash: string;
+    planVersion: number;
+  };
   severity: Severity;
   status: IncidentStatus;
   alert: AlertInstance;

@@ -3,7 +3,7 @@
  * for humans (identity from API tokens), one-click approval links, health and metrics.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +11,7 @@ import { parseAlertmanagerWebhook } from '../alerts/alertmanager';
 import { isAlertPayloadError } from '../alerts/errors';
 import type { AlertInstance } from '../alerts/types';
 import type { FirebreakConfig } from '../config/types';
-import type { Actor, Channel, IncidentState } from '../incident/types';
+import type { Actor, Channel, IncidentState, RefusalSignal } from '../incident/types';
 import { ApprovalLinkError } from '../notify/errors';
 import { verifyApproval } from '../notify/links';
 import { matchAlert } from '../library';
@@ -27,6 +27,7 @@ import {
 } from '../workflows/definitions';
 import { Dispatcher } from './dispatch';
 import type { DispatchResult } from './dispatch';
+import { recordRefusal, updateRefusal } from './audit';
 import { IntakeError, refusalStatus } from './errors';
 import { createMetrics } from './metrics';
 import type { IntakeMetrics } from './metrics';
@@ -130,12 +131,6 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** Unwrap a refused update's reason (the validator's message). */
-function updateRefusal(err: unknown): string | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
-  return undefined;
 }
 
 export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
@@ -299,27 +294,43 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   const update = <R>(
     path: string,
     schema: object,
+    action: RefusalSignal['action'],
     run: (id: string, actor: Actor, body: R) => Promise<IncidentState>,
   ) =>
     app.post(path, { schema: { params: S.idParams, body: schema } }, async (req) => {
       const actor = actorOf(req);
       const { id } = req.params as { id: string };
-      const state = await run(id, actor, (req.body ?? {}) as R);
-      return summarize(state);
+      const body = (req.body ?? {}) as R;
+      try {
+        return summarize(await run(id, actor, body));
+      } catch (err) {
+        const reason = updateRefusal(err);
+        if (reason) {
+          const stepId = (body as { stepId?: unknown }).stepId;
+          await recordRefusal(client, id, {
+            actor,
+            action,
+            ...(typeof stepId === 'string' ? { stepId } : {}),
+            reason,
+          });
+        }
+        throw err;
+      }
     });
 
-  update<{ comment?: string }>('/v1/incidents/:id/ack', S.ackBody, (id, actor, b) =>
+  update<{ comment?: string }>('/v1/incidents/:id/ack', S.ackBody, 'ack', (id, actor, b) =>
     client.workflow
       .getHandle(id)
       .executeUpdate(ackUpdate, { args: [{ actor, ...(b.comment ? { comment: b.comment } : {}) }] }),
   );
-  update<{ text: string }>('/v1/incidents/:id/notes', S.noteBody, (id, actor, b) =>
+  update<{ text: string }>('/v1/incidents/:id/notes', S.noteBody, 'note', (id, actor, b) =>
     client.workflow.getHandle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
   );
   for (const decision of ['approve', 'reject'] as const) {
     update<{ stepId: string; comment?: string }>(
       `/v1/incidents/:id/${decision}`,
       S.decisionBody,
+      decision,
       async (id, actor, b) => {
         try {
           const s = await client.workflow
@@ -343,6 +354,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
       additionalProperties: false,
       properties: { outcome: { enum: ['resolved', 'failed'] }, comment: { type: 'string', maxLength: 4000 } },
     },
+    'close',
     (id, actor, b) =>
       client.workflow.getHandle(id).executeUpdate(closeUpdate, {
         args: [{ actor, outcome: b.outcome ?? 'resolved', ...(b.comment ? { comment: b.comment } : {}) }],
@@ -422,6 +434,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
           // the refusal reason alone is still accurate
         }
         metrics.approvals.inc({ decision, channel: 'email', outcome });
+        await recordRefusal(client, incidentId, {
+          actor: { person, channel: 'email' },
+          action: decision,
+          stepId,
+          reason: outcome === 'replayed' ? 'approval link already used (replayed link refused)' : refusal,
+        });
         return reply.code(refusalStatus(refusal)).send(page(`Step not ${verb}`, lines, false));
       }
     },

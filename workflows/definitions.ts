@@ -12,6 +12,7 @@ import type {
   IncidentState,
   IncidentStatus,
   NoteRequest,
+  RefusalSignal,
   RejectRequest,
 } from '../incident/types';
 
@@ -26,6 +27,7 @@ export function incidentWorkflowId(runbookId: string, fingerprint: string): stri
 }
 
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
+export const refusalSignal = defineSignal<[RefusalSignal]>('refusal');
 export const approveUpdate = defineUpdate<IncidentState, [ApproveRequest]>('approve');
 export const rejectUpdate = defineUpdate<IncidentState, [RejectRequest]>('reject');
 export const ackUpdate = defineUpdate<IncidentState, [AckRequest]>('ack');

@@ -58,12 +58,15 @@ import {
   approveUpdate,
   closeUpdate,
   noteUpdate,
+  refusalSignal,
   rejectUpdate,
   stateQuery,
   statusQuery,
 } from './definitions';
 import { evaluateCondition, evaluateSuccess, effectiveSeverity, renderTemplate } from './lang';
 
+/** Refusals recorded on the timeline; past this they are only counted (history stays bounded). */
+export const MAX_RECORDED_REFUSALS = 50;
 /** How long an escalated incident waits for a human before it is closed as failed. */
 export const HUMAN_WAIT_MS = 7 * 24 * 3_600_000;
 /** History length after which an incident waiting for a human continues-as-new (Temporal warns at 10k). */
@@ -218,6 +221,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       cancelReason = 'alert_resolved';
       mainScope.cancel();
     }
+  });
+
+  setHandler(refusalSignal, (r) => {
+    const recorded = state.timeline.filter((e) => e.kind === 'approval_refused').length;
+    if (recorded >= MAX_RECORDED_REFUSALS) return;
+    const what = `${r.action}${r.stepId ? ` ${r.stepId}` : ''}`;
+    record(
+      'approval_refused',
+      `${r.actor.person} (${r.actor.channel}) was refused: ${what}: ${r.reason.slice(0, 500)}`,
+      {
+        actor: r.actor,
+        ...(r.stepId ? { stepId: r.stepId } : {}),
+        data: { action: r.action, reason: r.reason.slice(0, 500) },
+      },
+    );
   });
 
   const requireOnCall = (): OnCallSnapshot => {

@@ -306,6 +306,12 @@ describe('approvals', () => {
     const late = await fetch(reject!);
     expect(late.status).toBe(409);
     expect(await late.text()).toContain('already approved by dave');
+
+    // The refused replay is on the incident's audit trail, with who and through which channel.
+    const audited = await until(id, (x) => x.timeline.some((t) => t.kind === 'approval_refused'), 'refusal recorded');
+    const refusal = audited.timeline.find((t) => t.kind === 'approval_refused');
+    expect(refusal).toMatchObject({ stepId: 'terminate', actor: { person: 'dave', channel: 'email' } });
+    expect(refusal?.message).toContain('replayed link refused');
   });
 
   it('refuses forged and expired links without touching the incident', async () => {
@@ -394,8 +400,11 @@ describe('approvals', () => {
 
     const full = (await (await fetch(`${url}/v1/incidents/${id}`)).json()) as IncidentState;
     expect(full.timeline.map((t) => t.kind)).toEqual(
-      expect.arrayContaining(['acknowledged', 'note', 'approved']),
+      expect.arrayContaining(['acknowledged', 'note', 'approved', 'approval_refused']),
     );
+    const refused = full.timeline.filter((t) => t.kind === 'approval_refused');
+    expect(refused.map((t) => t.actor?.person)).toEqual(expect.arrayContaining(['carol', 'dave']));
+    expect(refused.find((t) => t.actor?.person === 'carol')?.message).toContain('carol is not an approver');
     expect(full.steps.find((st) => st.id === 'terminate')?.decidedBy).toMatchObject({
       person: 'dave',
       channel: 'api',
