@@ -3,8 +3,7 @@
  * library and the on-call config (refusing to start on either being invalid), brings up Temporal
  * (the embedded dev server unless TEMPORAL_ADDRESS names one), then the worker and the intake.
  */
-import type { NativeConnection } from '@temporalio/worker';
-import { connectClient } from '../cli/temporal-client';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config';
 import type { FirebreakConfig } from '../config/types';
 import { createMetrics, libraryFromPlans, startIntake } from '../intake';
@@ -13,7 +12,8 @@ import { loadLibrary } from '../library';
 import { formatDiagnostics } from '../loader';
 import { contactNames, loadOnCall, loadPersonTokens, OnCallConfigError } from '../oncall';
 import type { OnCallConfig } from '../oncall';
-import { connectTemporal, startWorker } from '../worker';
+import { connectTemporal } from '../config/temporal';
+import { startWorker } from '../worker';
 import type { RunningWorker } from '../worker';
 import { startDevServer } from './devserver';
 import type { DevServer } from './devserver';
@@ -47,7 +47,10 @@ function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
 }
 
 /** Validates runbooks and on-call config; every problem as `file:line:col: message`. */
-export function checkInputs(config: FirebreakConfig): { plans: ReturnType<typeof loadLibrary>['plans']; oncall: OnCallConfig } {
+export function checkInputs(config: FirebreakConfig): {
+  plans: ReturnType<typeof loadLibrary>['plans'];
+  oncall: OnCallConfig;
+} {
   const problems: string[] = [];
   let oncall: OnCallConfig | undefined;
   try {
@@ -59,7 +62,9 @@ export function checkInputs(config: FirebreakConfig): { plans: ReturnType<typeof
   // With a valid on-call file, runbooks naming unknown contacts or chains are refused too.
   const library = loadLibrary(
     config.runbooksDir,
-    oncall ? { contacts: contactNames(oncall), chains: new Set((oncall.chains ?? []).map((c) => c.name)) } : {},
+    oncall
+      ? { contacts: contactNames(oncall), chains: new Set((oncall.chains ?? []).map((c) => c.name)) }
+      : {},
   );
   const errors = library.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) problems.push(...formatDiagnostics(errors));
@@ -110,16 +115,16 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       log(`Temporal dev server on ${devServer.address} (state in ${config.home}/temporal/temporal.db)`);
     }
 
-    const nativeConnection: NativeConnection = await connectTemporal(config);
-    cleanups.push(() => nativeConnection.close());
+    // One native connection serves both the worker and the intake's client.
+    const connection = await connectTemporal(config, env);
+    cleanups.push(() => connection.close());
     const worker: RunningWorker = await startWorker(config, {
-      connection: nativeConnection,
+      connection,
       activityDeps: { oncall, log },
     });
     cleanups.push(() => worker.shutdown());
 
-    const { client, close } = await connectClient(config, env);
-    cleanups.push(close);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
     const intake: RunningIntake = await startIntake(config, {
       client,
       library: libraryFromPlans(plans),

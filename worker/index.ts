@@ -3,15 +3,17 @@
  * activities from {@link createActivities}. `startWorker` is what the engine (`npm start`) calls
  * in-process; worker/main.ts wraps it as a standalone process.
  */
-import { readFileSync } from 'node:fs';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
 import type { IncidentActivities } from '../activities/types';
+import { connectTemporal } from '../config/temporal';
 import type { FirebreakConfig } from '../config/types';
+import { SecretStore } from '../secrets';
+import { createSshExecutor } from '../ssh/client';
 
-/** Default Temporal frontend when the config names none and nothing else started a server. */
-export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../config/temporal';
 
 export interface WorkerDeps {
   /** Use this connection (the engine shares one); otherwise one is opened from the config. */
@@ -38,32 +40,25 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Opens a connection to Temporal as configured (TLS and API key included). */
-export async function connectTemporal(config: FirebreakConfig): Promise<NativeConnection> {
-  const t = config.temporal;
-  const tls = t.tls
-    ? {
-        ...(t.tls.certPath && t.tls.keyPath
-          ? { clientCertPair: { crt: readFileSync(t.tls.certPath), key: readFileSync(t.tls.keyPath) } }
-          : {}),
-        ...(t.tls.caPath ? { serverRootCACertificate: readFileSync(t.tls.caPath) } : {}),
-        ...(t.tls.serverName ? { serverNameOverride: t.tls.serverName } : {}),
-      }
-    : undefined;
-  const apiKey = t.apiKeyEnv ? process.env[t.apiKeyEnv] : undefined;
-  return NativeConnection.connect({
-    address: t.address ?? DEFAULT_TEMPORAL_ADDRESS,
-    ...(tls ? { tls } : {}),
-    ...(apiKey ? { apiKey } : {}),
-  });
-}
-
 /** Creates and starts a worker; resolves once it is polling. */
 export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const ownConnection = !deps.connection;
   const connection = deps.connection ?? (await connectTemporal(config));
   try {
-    const activities = deps.activities ?? createActivities({ config, ...(deps.activityDeps ?? {}) });
+    // The worker owns the SSH connection pool (unless a caller passed transports), so it can close
+    // pooled connections at shutdown instead of leaving them to process exit.
+    const given = deps.activityDeps ?? {};
+    const secrets = given.secrets ?? new SecretStore(config.secrets);
+    const ownSsh =
+      deps.activities || given.transports?.ssh ? undefined : createSshExecutor({ ssh: config.ssh, secrets });
+    const activities =
+      deps.activities ??
+      createActivities({
+        config,
+        ...given,
+        secrets,
+        ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),
+      });
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -77,6 +72,7 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const done = worker.run().finally(async () => {
+      await ownSsh?.close();
       if (ownConnection) await connection.close();
     });
     let stopping: Promise<void> | undefined;

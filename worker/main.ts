@@ -4,6 +4,7 @@
  * signal exits at once.
  */
 import { loadConfig } from '../config';
+import { temporalAddress } from '../config/temporal';
 import { startWorker } from './index';
 
 export async function main(): Promise<number> {
@@ -19,7 +20,7 @@ export async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   console.error(
-    `firebreak worker: polling ${config.temporal.taskQueue} on ${config.temporal.address ?? '127.0.0.1:7233'} (namespace ${config.temporal.namespace})`,
+    `firebreak worker: polling ${config.temporal.taskQueue} on ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
   );
   await running.done;
   return 0;

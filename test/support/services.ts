@@ -6,10 +6,10 @@
  *
  * Needs root (sshd must switch users; the test user is created with `useradd` if missing).
  */
+import { freePort, waitForPort } from './net';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,40 +47,6 @@ export function ensureTestUser(name = TEST_USER): TestUser {
   }
   const f = line.split(':');
   return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? `/home/${name}` };
-}
-
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on the port (bounded by `timeoutMs`). */
-export async function waitForPort(port: number, timeoutMs = 15000, proc?: ChildProcess): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (proc && proc.exitCode !== null)
-      throw new Error(`process for port ${port} exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
 /** Stops a child: TERM, then KILL after `graceMs`; resolves when it has exited. */
@@ -394,3 +360,5 @@ export async function startSupervisor(program = 'web'): Promise<SupervisorServic
     },
   };
 }
+
+export { freePort, waitForPort };

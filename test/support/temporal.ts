@@ -3,8 +3,8 @@
  * server, from the binaries the provisioning scripts install (falling back to the SDK's own
  * download when the toolchain is missing), plus a once-per-file workflow bundle.
  */
+import { freePort, waitForPort as waitForPortNet } from './net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -38,37 +38,9 @@ export async function updateFailure(p: Promise<unknown>): Promise<string> {
   throw new Error('expected the update to be refused, but it was accepted');
 }
 
-/** A free loopback TCP port (racy by nature, good enough for a test server). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on the port (bounded). */
-export async function waitForPort(port: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((res) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        res(true);
-      });
-      sock.once('error', () => res(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
+/** Resolves once something accepts TCP connections on the port (Temporal servers start slowly). */
+export const waitForPort = (port: number, timeoutMs = 60_000): Promise<void> =>
+  waitForPortNet(port, timeoutMs);
 
 type CreateOptions = {
   server: { type: 'existing' };
@@ -143,3 +115,5 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   });
   return bundle;
 }
+
+export { freePort };
