@@ -5,8 +5,8 @@ import addFormats from 'ajv-formats';
 import type { ErrorObject } from 'ajv';
 import schema from '../schema/oncall.schema.json';
 import { OnCallConfigError } from './errors';
-import { parsePositioned, positionOf } from './positioned';
-import type { PositionedDoc } from './positioned';
+import { formatDiagnostic, loadYaml, positionOf } from '../loader';
+import type { LoadedYaml } from '../loader';
 import type { OnCallConfig } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -31,9 +31,11 @@ function describe(e: ErrorObject): string {
 
 /** Parse and validate on-call YAML text; throws {@link OnCallConfigError} listing every problem. */
 export function parseOnCall(text: string, file: string): OnCallConfig {
-  const p = parsePositioned(text, file);
-  if (p.errors.length) throw new OnCallConfigError(file, p.errors);
-  const data: unknown = p.doc.toJS();
+  // The runbook loader: same YAML rules (tabs, duplicate keys, binary junk) and positions.
+  const p = loadYaml(text, file);
+  const syntax = p.diagnostics.filter((d) => d.severity === 'error');
+  if (syntax.length) throw new OnCallConfigError(file, syntax.map(formatDiagnostic));
+  const data: unknown = p.value;
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
       const pos = positionOf(p, e.instancePath);
@@ -58,7 +60,7 @@ export function loadOnCall(file: string): OnCallConfig {
 }
 
 /** References the schema cannot check: unique ids, and every contact naming a person or team. */
-function crossCheck(c: OnCallConfig, p: PositionedDoc, file: string): string[] {
+function crossCheck(c: OnCallConfig, p: LoadedYaml, file: string): string[] {
   const out: string[] = [];
   const at = (pointer: string, msg: string) => {
     const pos = positionOf(p, pointer);
