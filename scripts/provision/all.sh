@@ -7,5 +7,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bash "$here/system-packages.sh"
 cli=$(bash "$here/temporal-cli.sh") || echo "firebreak: no Temporal CLI built; the SDK's download will be used" >&2
 ts=$(bash "$here/temporal-test-server.sh") || echo "firebreak: no Java test server; the SDK's download will be used" >&2
+bash "$here/docker-compose.sh" || echo "firebreak: no docker compose plugin; the compose check is skipped" >&2
 echo "firebreak: temporal dev server: ${cli:-<sdk download>}" >&2
 echo "firebreak: temporal test server: ${ts:-<sdk download>}" >&2
