@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { AlertInstance } from '../alerts/types';
-import { sortDiagnostics, type Diagnostic } from '../loader';
+import { loadYamlPositioned, positionOf, sortDiagnostics, type Diagnostic, type Position } from '../loader';
 import { matchesTrigger } from '../plan/match';
 import type { Plan } from '../plan/types';
 import { validateRunbook, type ValidateOptions } from '../validator';
@@ -43,66 +43,105 @@ export function findRunbookFiles(dir: string): string[] {
   return out;
 }
 
-/**
- * Loads a library from a directory (plan files relative to it) or from a list of files and/or
- * directories. Unreadable paths and duplicate ids are diagnostics too.
- */
-export function loadLibrary(input: string | readonly string[], options: ValidateOptions = {}): Library {
+/** One runbook file to validate; `root` is the directory plan file names are relative to. */
+interface LibraryEntry {
+  file: string;
+  root: string;
+}
+
+/** What validating one file produced. */
+interface EntryResult {
+  file: string;
+  diagnostics: Diagnostic[];
+  plan?: Plan;
+}
+
+/** Where `metadata.id` sits in a file (read again: only needed for the rare duplicate id). */
+function idPosition(file: string): Position {
+  try {
+    return positionOf(loadYamlPositioned(readFileSync(file, 'utf8'), file), '/metadata/id');
+  } catch {
+    return { line: 1, col: 1 };
+  }
+}
+
+function cannotRead(file: string, err: unknown): Diagnostic {
+  return {
+    file,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+  };
+}
+
+/** The runbook files named by paths (directories are walked); unreadable paths are diagnostics. */
+function libraryEntries(input: string | readonly string[]): {
+  entries: LibraryEntry[];
+  diagnostics: Diagnostic[];
+} {
   const diagnostics: Diagnostic[] = [];
-  const entries: { file: string; root: string }[] = [];
+  const entries: LibraryEntry[] = [];
   for (const path of typeof input === 'string' ? [input] : input) {
     let isDir: boolean;
     try {
       isDir = statSync(path).isDirectory();
     } catch (err) {
-      diagnostics.push({
-        file: path,
-        line: 1,
-        col: 1,
-        severity: 'error',
-        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      });
+      diagnostics.push(cannotRead(path, err));
       continue;
     }
     if (isDir) for (const f of findRunbookFiles(path)) entries.push({ file: f, root: path });
     else entries.push({ file: path, root: '' });
   }
+  return { entries, diagnostics };
+}
 
+function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { file, diagnostics: [cannotRead(file, err)] };
+  }
+  const result = validateRunbook(source, file, { ...options, planFile: root ? relative(root, file) : file });
+  if (!result.plan) return { file, diagnostics: result.diagnostics };
+  return { file, diagnostics: result.diagnostics, plan: result.plan };
+}
+
+/** Puts per-file results together in file order: the first definition of an id wins. */
+function assemble(entries: LibraryEntry[], results: EntryResult[], diagnostics: Diagnostic[]): Library {
   const plans: Plan[] = [];
   const byId = new Map<string, string>();
-  for (const { file, root } of entries) {
-    let source: string;
-    try {
-      source = readFileSync(file, 'utf8');
-    } catch (err) {
-      diagnostics.push({
-        file,
-        line: 1,
-        col: 1,
-        severity: 'error',
-        message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      });
-      continue;
-    }
-    const planFile = root ? relative(root, file) : file;
-    const result = validateRunbook(source, file, { ...options, planFile });
-    diagnostics.push(...result.diagnostics);
-    if (!result.plan) continue;
-    const first = byId.get(result.plan.runbook.id);
+  for (const r of results) {
+    diagnostics.push(...r.diagnostics);
+    if (!r.plan) continue;
+    const first = byId.get(r.plan.runbook.id);
     if (first !== undefined) {
-      const pos = result.locate?.('/metadata/id') ?? { line: 1, col: 1 };
       diagnostics.push({
-        file,
-        ...pos,
+        file: r.file,
+        ...idPosition(r.file),
         severity: 'error',
-        message: `duplicate runbook id "${result.plan.runbook.id}" (also defined in ${first})`,
+        message: `duplicate runbook id "${r.plan.runbook.id}" (also defined in ${first})`,
       });
       continue;
     }
-    byId.set(result.plan.runbook.id, file);
-    plans.push(result.plan);
+    byId.set(r.plan.runbook.id, r.file);
+    plans.push(r.plan);
   }
   return { plans, diagnostics: sortDiagnostics(diagnostics), files: entries.map((e) => e.file) };
+}
+
+/**
+ * Loads a library from a directory (plan files relative to it) or from a list of files and/or
+ * directories. Unreadable paths and duplicate ids are diagnostics too.
+ */
+export function loadLibrary(input: string | readonly string[], options: ValidateOptions = {}): Library {
+  const { entries, diagnostics } = libraryEntries(input);
+  return assemble(
+    entries,
+    entries.map((e) => validateEntry(e, options)),
+    diagnostics,
+  );
 }
 
 /** Firing or resolved, the plans whose trigger matches the alert's labels, in library order. */

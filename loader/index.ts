@@ -5,6 +5,7 @@
  * keys, unclosed quotes, binary junk, alias bombs — come back as positioned diagnostics, never
  * as exceptions.
  */
+import { fastLoad } from './fast';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic, Position } from './diagnostics';
 
@@ -38,10 +39,12 @@ export function joinPointer(base: string, segment: string | number): string {
   return `${base}/${escapePointer(String(segment))}`;
 }
 
+// YAML forbids C0 controls other than tab/LF/CR; the parser passes some through silently.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+
 function controlCharDiagnostic(source: string, file: string, lc: LineCounter): Diagnostic | undefined {
-  // YAML forbids C0 controls other than tab/LF/CR; the parser passes some through silently.
-  // eslint-disable-next-line no-control-regex
-  const m = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.exec(source);
+  const m = CONTROL_CHARS.exec(source);
   if (!m) return undefined;
   const pos = lc.linePos(m.index);
   const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
@@ -70,8 +73,31 @@ function openingQuote(source: string, before: number, quote: string): number {
   return -1;
 }
 
-/** Parses one YAML document. Never throws for bad input. */
+/**
+ * Parses one YAML document. Never throws for bad input. A document the fast path vouches for is
+ * returned without building `yaml`'s model; positions are then computed on first use.
+ */
 export function loadYaml(source: string, file: string): LoadedYaml {
+  if (!CONTROL_CHARS.test(source)) {
+    const fast = fastLoad(source);
+    if (fast) {
+      let slow: LoadedYaml | undefined;
+      return {
+        file,
+        value: fast.value,
+        get positions() {
+          slow ??= loadYamlPositioned(source, file);
+          return slow.positions;
+        },
+        diagnostics: [],
+      };
+    }
+  }
+  return loadYamlPositioned(source, file);
+}
+
+/** Parses one YAML document with `yaml`, keeping positions. Never throws for bad input. */
+export function loadYamlPositioned(source: string, file: string): LoadedYaml {
   const lc = new LineCounter();
   const positions = new Map<string, NodePosition>();
   const diagnostics: Diagnostic[] = [];
