@@ -17,7 +17,9 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   TimeoutFailure,
@@ -83,6 +85,17 @@ const { resolveOnCall } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
 });
+/**
+ * The on-call lookup reads a local file: as a local activity it runs in the worker that holds the
+ * workflow task, saving a task-queue round trip before the first diagnostic command starts.
+ * Incidents started before this change replay the scheduled-activity path (see {@link LOCAL_ONCALL_PATCH}).
+ */
+const { resolveOnCall: resolveOnCallLocally } = proxyLocalActivities<IncidentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
+});
+/** Patch marker: the on-call lookup became a local activity. */
+export const LOCAL_ONCALL_PATCH = 'local-oncall-lookup';
 const { sendNotification } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 4, initialInterval: '2s', maximumInterval: '1 minute' },
@@ -899,7 +912,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       data: { receivedAt: input.receivedAt, severity, source: alert.source },
     });
     try {
-      state.oncall = await resolveOnCall({
+      const lookup = patched(LOCAL_ONCALL_PATCH) ? resolveOnCallLocally : resolveOnCall;
+      state.oncall = await lookup({
         runbookId: plan.runbook.id,
         service: plan.runbook.service,
         severity,

@@ -26,6 +26,7 @@ describe('recorded incident histories', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'approved-resolved.json',
+        'approved-resolved-local-oncall.json',
         'rejected-then-continued.json',
         'approval-expired-escalated-closed.json',
         'alert-resolved-cancelled.json',
@@ -35,6 +36,14 @@ describe('recorded incident histories', () => {
         'continued-as-new.runlast.json',
       ]),
     );
+  });
+
+  it('cover both sides of the local on-call lookup patch', () => {
+    // The patch id travels base64-encoded in the marker's details; the marker names are stable.
+    const markers = (f: string) =>
+      [...readFileSync(join(FIXTURES_DIR, f), 'utf8').matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1]);
+    expect(markers('approved-resolved.json')).toEqual([]);
+    expect(markers('approved-resolved-local-oncall.json')).toEqual(['core_patch', 'core_local_activity']);
   });
 
   for (const file of files) {

@@ -89,6 +89,15 @@ const SCENARIOS: Record<
       await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
     },
   },
+  // Same incident, recorded after the on-call lookup became a local activity (LOCAL_ONCALL_PATCH):
+  // the replay test keeps both the old and the patched path deterministic.
+  'approved-resolved-local-oncall': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
+    },
+  },
   'rejected-then-continued': {
     plan: basePlan,
     async drive(h) {
