@@ -156,7 +156,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: config.intake.bodyLimitBytes,
     // Signed approval tokens travel as a path parameter.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 

@@ -3,7 +3,7 @@
  * activities from {@link createActivities}. `startWorker` is what the engine (`npm start`) calls
  * in-process; worker/main.ts wraps it as a standalone process.
  */
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
@@ -63,9 +63,13 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       connection,
       namespace: config.temporal.namespace,
       taskQueue: deps.taskQueue ?? config.temporal.taskQueue,
-      ...(deps.workflowBundle
-        ? { workflowBundle: deps.workflowBundle }
-        : { workflowsPath: require.resolve('../workflows') }),
+      // Bundled once here, quietly: webpack's per-module report is noise on an operator's console.
+      workflowBundle:
+        deps.workflowBundle ??
+        (await bundleWorkflowCode({
+          workflowsPath: require.resolve('../workflows'),
+          logger: new DefaultLogger('WARN'),
+        })),
       activities,
       maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
       maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTaskExecutions ?? 10,
