@@ -11,15 +11,13 @@ import type { AlertInstance } from '../alerts/types';
 import { renderTemplate } from '../expressions';
 import { loadLibrary, matchAlert } from '../library';
 import { formatDiagnostics } from '../loader/diagnostics';
+import { incidentWorkflowId, initialContext } from '../plan/context';
 import { effectiveSeverity } from '../plan/match';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, Template } from '../plan/types';
 import type { CliIO } from './io';
 import { EXIT } from './io';
 
 const USAGE = 'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]\n';
-
-/** Same shape as workflows/definitions' incidentWorkflowId (kept local: no Temporal import here). */
-const incidentId = (runbookId: string, fingerprint: string): string => `incident-${runbookId}-${fingerprint}`;
 
 function fmtMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -77,20 +75,8 @@ function stepView(step: ExecutableStep, ctx: ExpressionContext): StepView {
 
 function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
   const severity = effectiveSeverity(plan, alert.labels);
-  const id = incidentId(plan.runbook.id, alert.fingerprint);
-  const ctx: ExpressionContext = {
-    labels: alert.labels,
-    annotations: alert.annotations,
-    alert: {
-      status: alert.status,
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-      generatorURL: alert.generatorURL,
-    },
-    vars: plan.vars,
-    incident: { id, severity, runbook: plan.runbook.id, service: plan.runbook.service },
-    steps: {},
-  };
+  const id = incidentWorkflowId(plan.runbook.id, alert.fingerprint);
+  const ctx: ExpressionContext = initialContext(plan, alert, id, severity);
   return {
     runbook: plan.runbook.id,
     title: plan.runbook.title,

@@ -21,10 +21,7 @@ export const INCIDENT_WORKFLOW = 'incidentWorkflow';
 /** Task queue the worker polls unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'firebreak';
 
-/** Deterministic incident id: one incident per runbook and alert fingerprint (dedup by workflow id). */
-export function incidentWorkflowId(runbookId: string, fingerprint: string): string {
-  return `incident-${runbookId}-${fingerprint}`;
-}
+export { incidentWorkflowId } from '../plan/context';
 
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
 export const refusalSignal = defineSignal<[RefusalSignal]>('refusal');

@@ -65,6 +65,7 @@ import {
   stateQuery,
   statusQuery,
 } from './definitions';
+import { initialContext } from '../plan/context';
 import { evaluateCondition, evaluateSuccess, effectiveSeverity, renderTemplate } from './lang';
 
 /** Refusals recorded on the timeline; past this they are only counted (history stays bounded). */
@@ -507,19 +508,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   };
 
   // ---------------------------------------------------------------- steps
-  const ctx: ExpressionContext = {
-    labels: alert.labels,
-    annotations: alert.annotations,
-    alert: {
-      status: alert.status,
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-      generatorURL: alert.generatorURL,
-    },
-    vars: plan.vars,
-    incident: { id: state.id, severity, runbook: plan.runbook.id, service: plan.runbook.service },
-    steps: {},
-  };
+  const ctx: ExpressionContext = initialContext(plan, alert, state.id, severity);
 
   const checkWhen = (rec: StepRecord, when: string | undefined): boolean => {
     if (when === undefined) return true;
