@@ -3,33 +3,55 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string' } } a
 const status = { enum: ['firing', 'resolved'] } as const;
 const MAX_ALERTS = 1000;
 
-export const alertmanagerBody = {
-  type: 'object',
-  required: ['version', 'status', 'alerts'],
-  properties: {
-    version: { const: '4' },
-    status,
-    receiver: { type: 'string' },
-    groupKey: { type: 'string' },
-    alerts: {
-      type: 'array',
-      maxItems: MAX_ALERTS,
-      items: {
-        type: 'object',
-        required: ['status', 'labels', 'startsAt'],
-        properties: {
-          status,
-          labels: stringMap,
-          annotations: stringMap,
-          startsAt: { type: 'string' },
-          endsAt: { type: 'string' },
-          generatorURL: { type: 'string' },
-          fingerprint: { type: 'string' },
+/**
+ * Fingerprints become part of incident ids (URLs, file names): Alertmanager and Grafana send 16
+ * hex characters; anything else outside this set is refused, naming the field.
+ */
+const fingerprint = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
+
+/** A webhook in Alertmanager's shape (Grafana's alerting webhook extends it). */
+function webhookBody(head: { required: string[]; properties: object }, alertExtras: object = {}) {
+  return {
+    type: 'object',
+    required: [...head.required, 'alerts'],
+    properties: {
+      ...head.properties,
+      status,
+      receiver: { type: 'string' },
+      groupKey: { type: 'string' },
+      alerts: {
+        type: 'array',
+        maxItems: MAX_ALERTS,
+        items: {
+          type: 'object',
+          required: ['status', 'labels', 'startsAt'],
+          properties: {
+            status,
+            labels: stringMap,
+            annotations: stringMap,
+            startsAt: { type: 'string' },
+            endsAt: { type: 'string' },
+            generatorURL: { type: 'string' },
+            fingerprint,
+            ...alertExtras,
+          },
         },
       },
     },
-  },
-} as const;
+  } as const;
+}
+
+/** Alertmanager webhook, version 4. */
+export const alertmanagerBody = webhookBody({
+  required: ['version', 'status'],
+  properties: { version: { const: '4' } },
+});
+
+/** Grafana alerting's webhook contact point. */
+export const grafanaBody = webhookBody(
+  { required: ['status'], properties: {} },
+  { dashboardURL: { type: 'string' }, panelURL: { type: 'string' } },
+);
 
 export const genericBody = {
   type: 'object',
@@ -51,36 +73,7 @@ export const genericBody = {
           startsAt: { type: 'string', format: 'date-time' },
           endsAt: { type: 'string', format: 'date-time' },
           generatorURL: { type: 'string' },
-          fingerprint: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-        },
-      },
-    },
-  },
-} as const;
-
-export const grafanaBody = {
-  type: 'object',
-  required: ['status', 'alerts'],
-  properties: {
-    status,
-    receiver: { type: 'string' },
-    groupKey: { type: 'string' },
-    alerts: {
-      type: 'array',
-      maxItems: MAX_ALERTS,
-      items: {
-        type: 'object',
-        required: ['status', 'labels', 'startsAt'],
-        properties: {
-          status,
-          labels: stringMap,
-          annotations: stringMap,
-          startsAt: { type: 'string' },
-          endsAt: { type: 'string' },
-          generatorURL: { type: 'string' },
-          fingerprint: { type: 'string' },
-          dashboardURL: { type: 'string' },
-          panelURL: { type: 'string' },
+          fingerprint,
         },
       },
     },

@@ -229,6 +229,13 @@ describe('alert webhooks', () => {
     expect(String(invalid.json.error)).toContain('/alerts/1/labels/bad');
     expect(await exists(idFor('half-1'))).toBe(false);
 
+    // A fingerprint becomes part of the incident id (URLs, file names): path tricks are refused.
+    const sneaky = alertmanagerPayload('ok-fp');
+    (sneaky.alerts as { fingerprint: string }[])[0]!.fingerprint = '../../etc/passwd';
+    const refused = await post('/v1/alerts/alertmanager', sneaky);
+    expect(refused.status).toBe(422);
+    expect(String(refused.json.error)).toContain('/alerts/0/fingerprint');
+
     const big = alertmanagerPayload('too-big', 'firing', { filler: 'x'.repeat(70 * 1024) });
     expect((await post('/v1/alerts/alertmanager', big)).status).toBe(413);
     expect(await exists(idFor('too-big'))).toBe(false);
