@@ -3,7 +3,6 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { IncidentState } from '../../incident/types';
 import {
   alertSignal,
@@ -14,32 +13,17 @@ import {
   stateQuery,
 } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
-import { createTimeSkippingEnv, updateFailure, workflowBundle } from '../support/temporal';
+import { updateFailure } from '../support/temporal';
 import { fakeActivities, type FakeActivities } from './support/fakes';
+import { useTimeSkippingWorker } from './support/harness';
 import { commandStep, makeAlert, makeInput, makePlan, remediation } from './support/plans';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let acts: FakeActivities;
-let running: Promise<void>;
 const taskQueue = 'wf-approvals';
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  acts = fakeActivities({ 'broken-fix': 1 });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: acts,
-  });
-  running = worker.run();
-}, 240_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+const acts: FakeActivities = fakeActivities({ 'broken-fix': 1 });
+const harness = useTimeSkippingWorker(taskQueue, () => acts);
+let env: TestWorkflowEnvironment;
+beforeAll(() => {
+  env = harness().env;
 });
 
 type Handle = WorkflowHandle<typeof incidentWorkflow>;

@@ -3,38 +3,22 @@
  * interval, walk the chain in order, repeat at the last level, and stop on acknowledgement.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { IncidentState } from '../../incident/types';
 import type { Severity } from '../../plan/types';
 import { DEFAULT_ESCALATION_MS } from '../../plan/types';
 import { ackUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
-import { createTimeSkippingEnv, updateFailure, workflowBundle } from '../support/temporal';
+import { updateFailure } from '../support/temporal';
 import { fakeActivities, type FakeActivities } from './support/fakes';
+import { useTimeSkippingWorker } from './support/harness';
 import { makeInput, makePlan } from './support/plans';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let acts: FakeActivities;
-let running: Promise<void>;
 const taskQueue = 'wf-escalation';
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  acts = fakeActivities();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: acts,
-  });
-  running = worker.run();
-}, 240_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+const acts: FakeActivities = fakeActivities();
+const harness = useTimeSkippingWorker(taskQueue, () => acts);
+let env: TestWorkflowEnvironment;
+beforeAll(() => {
+  env = harness().env;
 });
 
 const pages = (s: IncidentState) => s.timeline.filter((t) => t.kind === 'escalated');

@@ -5,42 +5,25 @@
  */
 import { resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { AlertInstance } from '../../alerts/types';
 import type { IncidentState } from '../../incident/types';
 import { loadLibrary } from '../../library';
 import type { Plan } from '../../plan/types';
 import { approveUpdate, closeUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities, ONCALL, type FakeActivities } from './support/fakes';
+import { useTimeSkippingWorker } from './support/harness';
 import { makeAlert, makeInput } from './support/plans';
 
 const library = loadLibrary(resolve(__dirname, '../../runbooks'));
 const taskQueue = 'wf-library';
+const acts: FakeActivities = fakeActivities();
+// The shipped runbooks name real on-call people; let the fixed approvers approve everything.
+acts.resolveOnCall = async () => ONCALL;
+const harness = useTimeSkippingWorker(taskQueue, () => acts);
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let acts: FakeActivities;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  acts = fakeActivities();
-  // The shipped runbooks name real on-call people; let the fixed approvers approve everything.
-  acts.resolveOnCall = async () => ONCALL;
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: acts,
-  });
-  running = worker.run();
-}, 240_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+beforeAll(() => {
+  env = harness().env;
 });
 
 /** An alert that satisfies the plan's equality matchers, on a loopback instance. */
