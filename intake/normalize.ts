@@ -2,6 +2,7 @@
  * The generic and Grafana webhooks → normalized alerts. (Alertmanager's v4 payload is parsed by
  * alerts/alertmanager.ts.) Route schemas already checked the shapes; these map fields.
  */
+import type { AlertmanagerAlert } from '../alerts/alertmanager';
 import { labelsFingerprint } from '../alerts/alertmanager';
 import type { AlertInstance } from '../alerts/types';
 
@@ -40,18 +41,7 @@ export interface GrafanaPayload {
   receiver?: string;
   status: 'firing' | 'resolved';
   groupKey?: string;
-  alerts: {
-    status: 'firing' | 'resolved';
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-    startsAt: string;
-    endsAt?: string;
-    generatorURL?: string;
-    fingerprint?: string;
-    dashboardURL?: string;
-    panelURL?: string;
-    silenceURL?: string;
-  }[];
+  alerts: (AlertmanagerAlert & { dashboardURL?: string; panelURL?: string; silenceURL?: string })[];
 }
 
 const ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
