@@ -2,6 +2,8 @@
  * The intake against a real Temporal dev server running the real incident workflow, with the real
  * on-call resolver and the real mail activity talking to an in-process SMTP server.
  */
+import { inertCommandsAndReport } from '../support/stub-activities';
+import { captureIO as capture } from '../support/cli';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -53,12 +55,7 @@ beforeAll(async () => {
   const activities: IncidentActivities = {
     ...createOnCallActivities({ oncall }),
     ...createNotifyActivities({ mailer, config: cfg }),
-    runCommand: async () => ({ hosts: [] }),
-    writeReport: async (i) => ({
-      markdownPath: `/tmp/${i.state.id}.md`,
-      htmlPath: `/tmp/${i.state.id}.html`,
-      emailed: false,
-    }),
+    ...inertCommandsAndReport(),
   };
   worker = await Worker.create({
     connection: env.nativeConnection,
@@ -315,7 +312,11 @@ describe('approvals', () => {
     expect(await late.text()).toContain('already approved by dave');
 
     // The refused replay is on the incident's audit trail, with who and through which channel.
-    const audited = await until(id, (x) => x.timeline.some((t) => t.kind === 'approval_refused'), 'refusal recorded');
+    const audited = await until(
+      id,
+      (x) => x.timeline.some((t) => t.kind === 'approval_refused'),
+      'refusal recorded',
+    );
     const refusal = audited.timeline.find((t) => t.kind === 'approval_refused');
     expect(refusal).toMatchObject({ stepId: 'terminate', actor: { person: 'dave', channel: 'email' } });
     expect(refusal?.message).toContain('replayed link refused');
@@ -468,19 +469,10 @@ async function waitForMail(pred: (m: (typeof smtp.messages)[number]) => boolean,
 }
 
 describe('the CLI', () => {
+  /** The CLI's IO with the output kept (`out`/`err` name what it printed). */
   function captureIO(env: NodeJS.ProcessEnv = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      io: {
-        out: (t: string) => void out.push(t),
-        err: (t: string) => void err.push(t),
-        cwd: process.cwd(),
-        env,
-      },
-      out,
-      err,
-    };
+    const io = capture(process.cwd(), env);
+    return { io, out: io.stdout, err: io.stderr };
   }
 
   it('fires an example alert at the intake and drives the incident through list, show, ack, note, approve and report', async () => {

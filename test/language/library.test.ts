@@ -5,22 +5,11 @@ import { parseAlertmanagerWebhook } from '../../alerts/alertmanager';
 import { loadLibrary, matchAlert } from '../../library';
 import { formatDiagnostics } from '../../loader/diagnostics';
 import { run } from '../../cli/validate';
-import type { CliIO } from '../../cli/io';
+import { captureIO, type CapturedIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => void stdout.push(t),
-    err: (t) => void stderr.push(t),
-    cwd: ROOT,
-    env: {},
-  };
-}
+const capture = (): CapturedIO => captureIO(ROOT);
 
 describe('the runbook library', () => {
   const lib = loadLibrary(join(ROOT, 'runbooks'));

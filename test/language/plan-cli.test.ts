@@ -3,22 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/plan';
-import type { CliIO } from '../../cli/io';
+import { captureIO, type CapturedIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => void stdout.push(t),
-    err: (t) => void stderr.push(t),
-    cwd: ROOT,
-    env: {},
-  };
-}
+const capture = (): CapturedIO => captureIO(ROOT);
 
 interface JsonPlan {
   alerts: {

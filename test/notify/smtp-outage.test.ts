@@ -3,6 +3,7 @@
  * escalation schedule, and the mail activity (real nodemailer against a real SMTP server that
  * comes up later) delivers once SMTP is back through Temporal's retries.
  */
+import { inertCommandsAndReport } from '../support/stub-activities';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -67,12 +68,7 @@ beforeAll(async () => {
         throw err;
       }
     },
-    runCommand: async () => ({ hosts: [] }),
-    writeReport: async (i) => ({
-      markdownPath: `/tmp/${i.state.id}.md`,
-      htmlPath: `/tmp/${i.state.id}.html`,
-      emailed: false,
-    }),
+    ...inertCommandsAndReport(),
   };
   worker = await Worker.create({
     connection: env.nativeConnection,

@@ -59,6 +59,22 @@ export async function stopProcess(proc: ChildProcess, graceMs = 5000): Promise<v
   clearTimeout(t);
 }
 
+/** Stops a service's process and removes its scratch directory. */
+async function stopAndRemove(proc: ChildProcess, dir: string): Promise<void> {
+  await stopProcess(proc);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Waits until a service is ready; if it never is, cleans up before failing. */
+async function readyOrCleanUp(proc: ChildProcess, dir: string, ready: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (e) {
+    await stopAndRemove(proc, dir);
+    throw e;
+  }
+}
+
 function tempDir(prefix: string, user?: TestUser): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
@@ -226,8 +242,7 @@ export async function startPostgres(): Promise<PostgresService> {
       }
     }
   } catch (e) {
-    await stopProcess(proc);
-    rmSync(dir, { recursive: true, force: true });
+    await stopAndRemove(proc, dir);
     throw e;
   }
   return {
@@ -268,19 +283,12 @@ export async function startRedis(): Promise<RedisService> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     { uid: user.uid, gid: user.gid, env: childEnv(user), cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] },
   );
-  try {
-    await waitForPort(port, 15000, proc);
-  } catch (e) {
-    await stopProcess(proc);
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  await readyOrCleanUp(proc, dir, () => waitForPort(port, 15000, proc));
   return {
     port,
     cli: (...args) => execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }),
     async stop() {
-      await stopProcess(proc);
-      rmSync(dir, { recursive: true, force: true });
+      await stopAndRemove(proc, dir);
     },
   };
 }
@@ -335,13 +343,7 @@ export async function startSupervisor(program = 'web'): Promise<SupervisorServic
     ...opts,
     stdio: ['ignore', 'ignore', 'ignore'],
   });
-  try {
-    await waitForPort(httpPort, 20000, proc);
-  } catch (e) {
-    await stopProcess(proc);
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  await readyOrCleanUp(proc, dir, () => waitForPort(httpPort, 20000, proc));
   return {
     config,
     program,
