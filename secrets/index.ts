@@ -6,44 +6,34 @@
 import { readFile } from 'node:fs/promises';
 import type { FirebreakConfig } from '../config/types';
 import { secretUnavailable, unknownSecret } from './errors';
+import { maskForms, orderForms, secretForms } from './mask';
 
 export { SECRET_ERROR_TYPES, secretUnavailable, unknownSecret } from './errors';
 
-/** What replaces a secret value in output. */
-export const MASK = '***';
+export { MASK, MIN_MASKED_LENGTH } from './mask';
 
-/**
- * Values shorter than this are not masked: replacing every `a` or `1` in output would destroy it
- * while hiding nothing (such a secret is guessable anyway).
- */
-export const MIN_MASKED_LENGTH = 3;
-
-/** Replaces registered secret values in text. */
+/** Replaces registered secret values (in every form {@link secretForms} lists) in text. */
 export class Masker {
-  private readonly values = new Set<string>();
+  private readonly forms = new Set<string>();
   private sorted: string[] | undefined;
 
-  /** Registers a value (and its line-trimmed form, since shells strip trailing newlines). */
   add(value: string): void {
-    for (const v of [value, value.replace(/\r?\n$/, '')]) {
-      if (v.length >= MIN_MASKED_LENGTH && !this.values.has(v)) {
-        this.values.add(v);
+    for (const f of secretForms(value)) {
+      if (!this.forms.has(f)) {
+        this.forms.add(f);
         this.sorted = undefined;
       }
     }
   }
 
   get size(): number {
-    return this.values.size;
+    return this.forms.size;
   }
 
   mask(text: string): string {
-    if (this.values.size === 0 || text.length === 0) return text;
-    // Longest first, so a secret that contains another is masked whole.
-    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const v of this.sorted) if (out.includes(v)) out = out.split(v).join(MASK);
-    return out;
+    if (this.forms.size === 0 || text.length === 0) return text;
+    this.sorted ??= orderForms(this.forms);
+    return maskForms(text, this.sorted);
   }
 }
 
