@@ -46,6 +46,13 @@ function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   return n;
 }
 
+function devSync(env: NodeJS.ProcessEnv): 'normal' | 'full' {
+  const raw = env.FIREBREAK_DEV_DB_SYNC;
+  if (raw === undefined || raw === '' || raw === 'normal') return 'normal';
+  if (raw === 'full') return 'full';
+  throw new EngineError(`FIREBREAK_DEV_DB_SYNC: expected "normal" or "full", got "${raw}"`);
+}
+
 /** Validates runbooks and on-call config; every problem as `file:line:col: message`. */
 export function checkInputs(config: FirebreakConfig): {
   plans: ReturnType<typeof loadLibrary>['plans'];
@@ -107,6 +114,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
         host: '127.0.0.1',
         port: port(env, 'TEMPORAL_PORT', 7233),
         uiPort: port(env, 'TEMPORAL_UI_PORT', 8233),
+        sync: devSync(env),
         log,
       });
       cleanups.push(() => devServer!.stop());

@@ -197,4 +197,31 @@ describe('the engine started the way README says', () => {
     expect(state.steps.find((s) => s.id === 'cleanup-logs')?.status).toBe('succeeded');
     expect(readdirSync(DEMO_LOG_DIR)).toEqual(['gateway.log']);
   });
+
+  it('loses nothing when the dev server itself is SIGKILLed mid-incident (SQLite WAL)', async () => {
+    const ports = { intake: await freePort(), temporal: await freePort(), ui: await freePort() };
+    const env = engineEnv(home, ports);
+    engine = await startEngine(env);
+    // The write-ahead log is what makes a kill safe without an fsync per commit.
+    expect(existsSync(join(home, 'temporal', 'temporal.db-wal'))).toBe(true);
+    seedDemoLogs();
+    const id = await fireDemo(engine.url, `walkill${Date.now().toString(16)}`);
+    await waitIncident(engine.url, id, (s) => s.status === 'awaiting_approval');
+
+    const serverPid = Number(readFileSync(join(home, 'temporal', 'dev-server.pid'), 'utf8'));
+    process.kill(serverPid, 'SIGKILL');
+    engine.proc.kill('SIGKILL');
+    while (engine.proc.exitCode === null && engine.proc.signalCode === null) await sleep(50);
+
+    engine = await startEngine(env);
+    const res = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id)}/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ stepId: 'cleanup-logs', comment: 'after both crashed' }),
+    });
+    expect(res.status).toBe(200);
+    const state = await waitIncident(engine.url, id, (s) => s.status === 'resolved');
+    expect(state.steps.find((s) => s.id === 'cleanup-logs')?.status).toBe('succeeded');
+    expect(state.timeline.some((t) => t.kind === 'alert_received')).toBe(true);
+  });
 });

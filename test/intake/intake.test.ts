@@ -172,6 +172,17 @@ describe('alert webhooks', () => {
     expect(final.status).toBe('cancelled');
     expect(final.alertResolvedAt).toBeDefined();
 
+    // The intake still remembers the closed run: the alert firing again opens a new run.
+    const closedRun = (await handle(idFor(fp)).describe()).runId;
+    const again = await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
+    expect(again.json.incidents).toEqual([
+      expect.objectContaining({ id: idFor(fp), action: 'started', deduplicated: false }),
+    ]);
+    const reopened = await handle(idFor(fp)).describe();
+    expect(reopened.runId).not.toBe(closedRun);
+    expect(reopened.status.name).toBe('RUNNING');
+    await handle(idFor(fp)).cancel();
+
     const lone = await post('/v1/alerts/alertmanager', alertmanagerPayload('never-fired', 'resolved'));
     expect(lone.json.incidents).toEqual([expect.objectContaining({ action: 'no_incident' })]);
     expect(await exists(idFor('never-fired'))).toBe(false);

@@ -13,6 +13,7 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { devServerArgs } from '../../engine/devserver';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../scripts/provision';
 
 let runtimeInstalled = false;
@@ -93,14 +94,19 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   }
 }
 
-/** A full dev server (Temporal CLI, in-memory SQLite). Call `teardown()` in afterAll. */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * A full dev server (Temporal CLI) with the engine's own flags; in-memory SQLite unless `dbFile`
+ * is given (the engine's default keeps its state in a file). Call `teardown()` in afterAll.
+ */
+export async function createDevServerEnv(dbFile?: string): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = await ensureDevServerBinary();
   const server = {
     ...(path ? { executable: { type: 'existing-path' as const, path } } : {}),
     ip: '127.0.0.1',
     ui: false,
+    ...(dbFile ? { dbFilename: dbFile } : {}),
+    extraArgs: devServerArgs({ dbFile }),
   };
   return TestWorkflowEnvironment.createLocal({ server });
 }
