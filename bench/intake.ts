@@ -16,11 +16,11 @@
  * Senders: 16 keep-alive clients (an HA pair of Alertmanagers flushing eight groups each), then
  * one contrast round with 32. A storm's first deliveries are all starts, which the dev server
  * (one SQLite connection) completes at ~500/s on this machine, so receipt → started grows with the
- * number of senders in flight (Little's law) while throughput barely moves: the contrast round
+ * number of senders in flight (Little's law) while throughput gains little: the contrast round
  * shows it.
  *
  *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 16] [--rounds 3]
- *                           [--contrast 32 | --no-contrast] [--db-file] [--ssh-runs 30] [--skip-ssh]
+ *                           [--contrast 32 | --no-contrast] [--db-file [--sync-full]] [--ssh-runs 30] [--skip-ssh]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,10 +96,11 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 3);
   const contrastClients = process.argv.includes('--no-contrast') ? 0 : arg('contrast', 32);
   const persistent = process.argv.includes('--db-file');
+  const sync = process.argv.includes('--sync-full') ? 'full' : 'normal';
   const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-'));
   process.stderr.write('bench:intake starting the Temporal dev server...\n');
   // The engine's own flags (engine/devserver.ts); --db-file adds its persistent SQLite file.
-  const env = await createDevServerEnv(persistent ? path.join(home, 'temporal.db') : undefined);
+  const env = await createDevServerEnv(persistent ? path.join(home, 'temporal.db') : undefined, sync);
   const taskQueue = 'bench-intake';
   const config: FirebreakConfig = {
     home,
@@ -148,7 +149,10 @@ async function main(): Promise<void> {
 
     const runRound = async (r: string, clients: number): Promise<Round> => {
       // Each round is a fresh storm: new fingerprints, so its first deliveries are all starts.
-      const fps = Array.from({ length: fingerprints }, (_, i) => `r${r}-fp${i.toString(16).padStart(6, '0')}`);
+      const fps = Array.from(
+        { length: fingerprints },
+        (_, i) => `r${r}-fp${i.toString(16).padStart(6, '0')}`,
+      );
       startLatencies = [];
       // The load runs on its own thread (own event loop) so it does not steal the intake's.
       const t0 = performance.now();
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
     const perRound = results.map((x, i) => describe(`round ${i + 1}`, x));
     const all = contrast ? [...results, contrast] : results;
     const lines = [
-      `bench:intake  ${rounds} rounds of ${deliveries} deliveries over ${fingerprints} new fingerprints, ${concurrency} concurrent clients, Temporal dev server (${persistent ? 'SQLite file, WAL' : 'in-memory SQLite'}), no worker polling`,
+      `bench:intake  ${rounds} rounds of ${deliveries} deliveries over ${fingerprints} new fingerprints, ${concurrency} concurrent clients, Temporal dev server (${persistent ? `SQLite file, WAL, synchronous=${sync}` : 'in-memory SQLite'}), no worker polling`,
       ...perRound,
       `  accepted            ${median(results.map(rate)).toFixed(0)} alerts/s (median of rounds; min ${Math.min(...results.map(rate)).toFixed(0)})`,
       `  http 202 latency    p50 ${fmt(median(results.map((x) => pct(x.load.http, 50))))}  p99 ${fmt(median(results.map((x) => pct(x.load.http, 99))))}  (medians of rounds)`,

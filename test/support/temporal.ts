@@ -98,7 +98,10 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * A full dev server (Temporal CLI) with the engine's own flags; in-memory SQLite unless `dbFile`
  * is given (the engine's default keeps its state in a file). Call `teardown()` in afterAll.
  */
-export async function createDevServerEnv(dbFile?: string): Promise<TestWorkflowEnvironment> {
+export async function createDevServerEnv(
+  dbFile?: string,
+  sync?: 'normal' | 'full',
+): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = await ensureDevServerBinary();
   const server = {
@@ -106,7 +109,7 @@ export async function createDevServerEnv(dbFile?: string): Promise<TestWorkflowE
     ip: '127.0.0.1',
     ui: false,
     ...(dbFile ? { dbFilename: dbFile } : {}),
-    extraArgs: devServerArgs({ dbFile }),
+    extraArgs: devServerArgs({ dbFile, sync }),
   };
   return TestWorkflowEnvironment.createLocal({ server });
 }
