@@ -19,9 +19,11 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   log: (line: string) => void;
-  /** `full` fsyncs every commit (survives power loss); `normal`, the default, survives a crash. */
-  sync?: 'normal' | 'full';
+  sync?: DevDbSync;
 }
+
+/** `full` fsyncs every commit (survives power loss); `normal`, the default, survives a crash. */
+export type DevDbSync = 'normal' | 'full';
 
 /**
  * Flags the embedded server runs with — the engine, the test suite and `bench:intake` alike, so
@@ -40,7 +42,7 @@ export interface DevServerOptions {
  * replayed on open); a power cut may lose the last commits. `sync: 'full'` fsyncs every commit
  * again (~620 alerts/s).
  */
-export function devServerArgs(opts: { dbFile?: string; sync?: 'normal' | 'full' } = {}): string[] {
+export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}): string[] {
   const dynamic = {
     'history.visibilityProcessorSchedulerWorkerCount': 1,
     'history.transferProcessorSchedulerWorkerCount': 2,

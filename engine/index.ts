@@ -16,7 +16,7 @@ import { connectTemporal } from '../config/temporal';
 import { startWorker } from '../worker';
 import type { RunningWorker } from '../worker';
 import { startDevServer } from './devserver';
-import type { DevServer } from './devserver';
+import type { DevDbSync, DevServer } from './devserver';
 import { EngineError } from './errors';
 
 export { EngineError } from './errors';
@@ -46,7 +46,7 @@ function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   return n;
 }
 
-function devSync(env: NodeJS.ProcessEnv): 'normal' | 'full' {
+function devSync(env: NodeJS.ProcessEnv): DevDbSync {
   const raw = env.FIREBREAK_DEV_DB_SYNC;
   if (raw === undefined || raw === '' || raw === 'normal') return 'normal';
   if (raw === 'full') return 'full';

@@ -52,42 +52,43 @@ const alert = (status: 'firing' | 'resolved' = 'firing'): AlertInstance => ({
 
 const at = '2026-11-21T10:00:01Z';
 
+/** A dispatcher over a scripted client, and a firing delivery of the same alert each call. */
+function setup() {
+  const open = new Map<string, string>();
+  const { client, calls } = scriptedClient(open);
+  const d = new Dispatcher({ client, taskQueue: 'q' });
+  const p = plan();
+  return { open, calls, deliver: () => d.deliver(p, alert(), at, Date.now()) };
+}
+
 describe('dispatcher', () => {
   it('signals duplicates to the run it started, naming the run so the server skips its lookup', async () => {
-    const { client, calls } = scriptedClient(new Map());
-    const d = new Dispatcher({ client, taskQueue: 'q' });
-    const p = plan();
-    expect((await d.deliver(p, alert(), at, Date.now())).action).toBe('started');
-    expect((await d.deliver(p, alert(), at, Date.now())).action).toBe('signalled');
+    const { calls, deliver } = setup();
+    expect((await deliver()).action).toBe('started');
+    expect((await deliver()).action).toBe('signalled');
     expect(calls[1]).toEqual({ op: 'signal', workflowId: calls[0]?.workflowId, runId: 'run-1' });
   });
 
   it('re-sends to the current run when the named run has continued as new', async () => {
-    const open = new Map<string, string>();
-    const { client, calls } = scriptedClient(open);
-    const d = new Dispatcher({ client, taskQueue: 'q' });
-    const p = plan();
-    const first = await d.deliver(p, alert(), at, Date.now());
+    const { open, calls, deliver } = setup();
+    const first = await deliver();
     open.set(first.id, 'run-continued'); // the workflow continued as new under the same id
-    const r = await d.deliver(p, alert(), at, Date.now());
+    const r = await deliver();
     expect(r).toMatchObject({ action: 'signalled', deduplicated: true });
     expect(calls.slice(1)).toEqual([
       { op: 'signal', workflowId: first.id, runId: 'run-1' },
       { op: 'signal', workflowId: first.id },
     ]);
     // From then on the current run is addressed without a run id (we did not start it).
-    await d.deliver(p, alert(), at, Date.now());
+    await deliver();
     expect(calls.at(-1)).toEqual({ op: 'signal', workflowId: first.id });
   });
 
   it('starts a new run when the remembered incident has closed', async () => {
-    const open = new Map<string, string>();
-    const { client, calls } = scriptedClient(open);
-    const d = new Dispatcher({ client, taskQueue: 'q' });
-    const p = plan();
-    const first = await d.deliver(p, alert(), at, Date.now());
+    const { open, calls, deliver } = setup();
+    const first = await deliver();
     open.delete(first.id); // resolved and closed
-    const r = await d.deliver(p, alert(), at, Date.now());
+    const r = await deliver();
     expect(r).toMatchObject({ action: 'started', deduplicated: false });
     expect(calls.map((c) => c.op)).toEqual(['start', 'signal', 'signal', 'start']);
   });

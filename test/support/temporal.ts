@@ -14,6 +14,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { devServerArgs } from '../../engine/devserver';
+import type { DevDbSync } from '../../engine/devserver';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../scripts/provision';
 
 let runtimeInstalled = false;
@@ -100,7 +101,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  */
 export async function createDevServerEnv(
   dbFile?: string,
-  sync?: 'normal' | 'full',
+  sync?: DevDbSync,
 ): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = await ensureDevServerBinary();
