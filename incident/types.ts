@@ -166,37 +166,82 @@ export interface StepRecord {
   error?: string;
 }
 
-export type TimelineKind =
-  | 'alert_received'
-  | 'alert_repeated'
-  | 'alert_resolved'
-  | 'status_changed'
-  | 'step_started'
-  | 'step_finished'
-  | 'step_skipped'
-  | 'condition_evaluated'
-  | 'approval_requested'
-  | 'approved'
-  | 'rejected'
-  | 'approval_expired'
-  | 'approval_refused'
-  | 'acknowledged'
-  | 'note'
-  | 'closed'
-  | 'notification_sent'
-  | 'notification_failed'
-  | 'escalated'
-  | 'report_written';
-
-export interface TimelineEntry {
+/** Fields every timeline entry has. */
+interface TimelineBase {
   /** Workflow time, ISO 8601. */
   at: string;
-  kind: TimelineKind;
+  /** One human-readable line (already masked; rendered as is in the CLI, mail and the report). */
   message: string;
   stepId?: string;
   actor?: Actor;
-  data?: Record<string, unknown>;
 }
+
+/** A comment a person attached to their action. */
+interface CommentData {
+  comment: string;
+}
+
+/**
+ * One entry of the incident's audit trail, keyed by `kind`: each kind fixes the shape of its
+ * `data`, so writers (the workflow) and readers (CLI, mail, report) are checked against one
+ * contract. Entries are append-only; old incidents keep the shapes they were written with.
+ */
+export type TimelineEntry =
+  | (TimelineBase & {
+      kind: 'alert_received';
+      data: { receivedAt: string; severity: Severity; source: AlertInstance['source'] };
+    })
+  | (TimelineBase & { kind: 'alert_repeated'; data: { receivedAt: string } })
+  /** `data` is absent when the incident started from a resolved delivery. */
+  | (TimelineBase & { kind: 'alert_resolved'; data?: { receivedAt: string; endsAt?: string } })
+  | (TimelineBase & { kind: 'status_changed'; data: { from: IncidentStatus; to: IncidentStatus } })
+  | (TimelineBase & { kind: 'step_started'; stepId: string })
+  | (TimelineBase & {
+      kind: 'step_finished';
+      stepId: string;
+      /** `recovering`: the worker was lost mid-command and the target is being asked for the outcome. */
+      data:
+        | { ok: boolean; hosts?: { host: string; ok: boolean; exitCode: number | null }[] }
+        | { recovering: true };
+    })
+  | (TimelineBase & { kind: 'step_skipped'; stepId: string })
+  | (TimelineBase & {
+      kind: 'condition_evaluated';
+      stepId: string;
+      data: { expr: string; result: boolean; error?: string };
+    })
+  | (TimelineBase & {
+      kind: 'approval_requested';
+      stepId: string;
+      data: { approvers: string[]; expiresAt: string };
+    })
+  | (TimelineBase & { kind: 'approved' | 'rejected'; stepId: string; actor: Actor; data?: CommentData })
+  | (TimelineBase & { kind: 'approval_expired'; stepId: string })
+  | (TimelineBase & {
+      kind: 'approval_refused';
+      actor: Actor;
+      data: { action: RefusalSignal['action']; reason: string };
+    })
+  | (TimelineBase & { kind: 'acknowledged'; actor: Actor; data?: CommentData })
+  | (TimelineBase & { kind: 'note'; actor: Actor })
+  /** Closed by a person (`actor`), or by the engine (no actor: a failure or the human-wait deadline). */
+  | (TimelineBase & { kind: 'closed'; data?: CommentData })
+  | (TimelineBase & { kind: 'notification_sent'; data: { kind: NotificationKind; to: string[] } })
+  /** `data` is absent when the on-call lookup itself failed. */
+  | (TimelineBase & {
+      kind: 'notification_failed';
+      data?: { kind: NotificationKind; to?: string[]; failed?: string[] };
+    })
+  /** `levelName`/`reason` are absent on the "paging stops" entry (`level` is where it stopped). */
+  | (TimelineBase & { kind: 'escalated'; data: { level: number; levelName?: string; reason?: string } })
+  /** `ok: false` when the report could not be written at all. */
+  | (TimelineBase & { kind: 'report_written'; data: { emailed: boolean } | { ok: false } });
+
+/** What kind of entry: the discriminant of {@link TimelineEntry}. */
+export type TimelineKind = TimelineEntry['kind'];
+
+/** The entry of one kind, e.g. `TimelineEntryOf<'escalated'>`. */
+export type TimelineEntryOf<K extends TimelineKind> = Extract<TimelineEntry, { kind: K }>;
 
 export interface IncidentState {
   id: string;

@@ -277,7 +277,7 @@ export function buildReportModel(state: IncidentState, opts: ReportOptions = {})
   const alertDeliveries: ReportModel['alertDeliveries'] = [];
   const timeline: TimelineRow[] = (state.timeline ?? []).map((e: TimelineEntry, i) => {
     const details: string[] = [];
-    const data = isRecord(e.data) ? e.data : {};
+    const data: Record<string, unknown> = 'data' in e && isRecord(e.data) ? e.data : {};
     const used = new Set<string>();
     const step = e.stepId ? stepsById.get(e.stepId) : undefined;
     switch (e.kind) {

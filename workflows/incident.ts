@@ -43,6 +43,7 @@ import type {
   OnCallSnapshot,
   StepRecord,
   TimelineEntry,
+  TimelineEntryOf,
   TimelineKind,
 } from '../incident/types';
 import type {
@@ -190,9 +191,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     usedNonces: [],
   };
 
-  const record = (kind: TimelineKind, message: string, extra: Partial<TimelineEntry> = {}): void => {
+  const record = <K extends TimelineKind>(
+    kind: K,
+    message: string,
+    extra: Omit<TimelineEntryOf<K>, 'at' | 'kind' | 'message'>,
+  ): void => {
     const at = now();
-    state.timeline.push({ at, kind, message, ...extra });
+    state.timeline.push({ at, kind, message, ...extra } as TimelineEntry);
     state.updatedAt = at;
   };
   const setStatus = (status: IncidentStatus): void => {
