@@ -5,15 +5,25 @@
 import type { AlertInstance } from '../alerts/types';
 import type { ExtractedValue, NotificationKind, Plan, Severity } from '../plan/types';
 
+/** Where an incident stands; resolved, failed and cancelled are final ({@link TERMINAL_STATUSES}). */
 export type IncidentStatus =
+  /** The alert arrived: on-call lookup and the opening page, before any step runs. */
   | 'triggered'
+  /** Diagnostic steps are running. */
   | 'diagnosing'
+  /** A remediation waits for an approver's decision (see `pendingApprovals`). */
   | 'awaiting_approval'
+  /** A remediation step is running. */
   | 'remediating'
+  /** A remediation's verify probes are running. */
   | 'verifying'
+  /** Ended fixed: verify passed, the alert resolved after remediation, or a human closed it as resolved. */
   | 'resolved'
+  /** Automation stopped (failed step, expired approval): humans paged; ends on a close or resolved alert. */
   | 'escalated'
+  /** Ended unfixed: remediation aborted, no close in time, the workflow failed, or closed as failed. */
   | 'failed'
+  /** Ended without remediation: the alert resolved before any ran (or the incident started resolved). */
   | 'cancelled';
 
 /** Statuses after which the workflow has finished (or is only writing its report). */
@@ -119,15 +129,25 @@ export interface OnCallSnapshot {
   notify: Partial<Record<NotificationKind, string[]>>;
 }
 
+/** Where one step record stands. */
 export type StepStatus =
+  /** Recorded, not started yet. */
   | 'pending'
+  /** Its `when:` condition was false or failed to evaluate; it did not run. */
   | 'skipped'
+  /** Waits for an approver's decision. */
   | 'awaiting_approval'
+  /** Its command (or wait) is under way. */
   | 'running'
+  /** Every host succeeded (or the wait elapsed). */
   | 'succeeded'
+  /** A host failed, the command could not be sent, or its outcome stayed unknown. */
   | 'failed'
+  /** An approver rejected it; it did not run. */
   | 'rejected'
+  /** Nobody decided before the approval timeout; it did not run. */
   | 'expired'
+  /** The incident ended (or was cancelled) before the step finished. */
   | 'cancelled';
 
 /** One host's result as kept in state (output already capped and masked by the activity). */
@@ -146,23 +166,36 @@ export interface HostRecord {
   replayed?: boolean;
 }
 
+/**
+ * One step as it ran in this incident: a diagnostic, a remediation, or one attempt of one verify
+ * probe. Appended when the workflow reaches the step (skipped ones included), in that order.
+ */
 export interface StepRecord {
+  /** The plan's step id; a verify probe's is `<remediation>.verify.<probe>#<attempt>`. */
   id: string;
   phase: 'diagnostic' | 'remediation' | 'verify';
   title: string;
+  /** Built-in action the step was expanded from, if any. */
   action?: string;
+  /** Name of the plan target the command runs on (absent for a wait). */
   target?: string;
   /** The rendered command (secrets appear only as `$FIREBREAK_SECRET_*` references). */
   command?: string;
   status: StepStatus;
   /** The `when:` condition and what it evaluated to. */
   condition?: { expr: string; result: boolean; error?: string };
+  /** Workflow time (ISO) the step started and reached its final status. */
   startedAt?: string;
   endedAt?: string;
+  /** Times the command was sent: 1, plus one per recovery probe after a lost worker. */
   attempts?: number;
+  /** Per-host results, empty until the command returned. */
   hosts: HostRecord[];
+  /** Ran without a human decision (diagnostics, verify probes, `approval: auto` remediations). */
   automated: boolean;
+  /** Who approved or rejected the step, when, and why. */
   decidedBy?: Actor & { at: string; decision: 'approved' | 'rejected'; comment?: string };
+  /** Why the step failed where no host result says it (a broken template, no hosts, a lost worker). */
   error?: string;
 }
 
@@ -243,8 +276,11 @@ export type TimelineKind = TimelineEntry['kind'];
 /** The entry of one kind, e.g. `TimelineEntryOf<'escalated'>`. */
 export type TimelineEntryOf<K extends TimelineKind> = Extract<TimelineEntry, { kind: K }>;
 
+/** One incident as the workflow keeps it (and as queries, the CLI, mail and the report read it). */
 export interface IncidentState {
+  /** Incident id, also the workflow id (`incident-<runbook>-<fingerprint>`). */
   id: string;
+  /** The runbook and the exact compiled plan (hash, version) the incident runs. */
   runbook: {
     id: string;
     title: string;
@@ -253,22 +289,36 @@ export interface IncidentState {
     planHash: string;
     planVersion: number;
   };
+  /** Effective severity: the alert's severity label mapped by the trigger, else the runbook's. */
   severity: Severity;
   status: IncidentStatus;
+  /** The delivery that started the incident. */
   alert: AlertInstance;
   /** Deliveries of this alert attached to the incident (the first included). */
   alertCount: number;
+  /** When the workflow learned that the alert resolved (set once). */
   alertResolvedAt?: string;
+  /** Workflow times (ISO): start, last timeline entry, final status set. */
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
+  /** The first acknowledgement; it stops the escalation clock. */
   acknowledged?: { by: Actor; at: string };
+  /** Every step record, in the order the workflow reached them. */
   steps: StepRecord[];
+  /** Approval requests still open; approve/reject is accepted only for these. */
   pendingApprovals: { stepId: string; requestedAt: string; expiresAt: string; approvers: string[] }[];
+  /**
+   * Paging: `level` paged last (0 is the opening page's), `pages` sent (the opening one included),
+   * `stopped` once acknowledged, out of levels or ended; `nextAt` is the clock's next deadline
+   * while it runs (a continued run resumes from it).
+   */
   escalation: { level: number; pages: number; stopped: boolean; nextAt?: string };
+  /** On-call facts resolved at start; absent until then (updates are refused meanwhile). */
   oncall?: OnCallSnapshot;
   timeline: TimelineEntry[];
   /** Used single-use link nonces (refused on reuse). */
   usedNonces: string[];
+  /** Where the post-incident report was written; absent until then, or when writing failed. */
   report?: { markdownPath: string; htmlPath: string };
 }

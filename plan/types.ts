@@ -112,22 +112,31 @@ export interface DiagnosticStage {
   steps: DiagnosticStep[];
 }
 
+/** How a remediation is checked after it ran: probes polled until they all pass in one attempt. */
 export interface VerifySpec {
+  /** Probes run in order on each attempt (every one runs, even after one failed). */
   steps: CommandStep[];
   /** Verify polls: up to `attempts` tries, `intervalMs` apart, until every step succeeds. */
   attempts: number;
+  /** Pause between two attempts (a durable timer). */
   intervalMs: number;
 }
 
+/** One remediation: what runs, who must approve it, how it is verified, and what a failure does. */
 export interface RemediationStep {
+  /** Step id, unique among remediations; approvals name the step by it. */
   id: string;
+  /** One line for people (approval mail, CLI, report). */
   title: string;
   /** CEL condition over labels and diagnostic results; skipped when false. */
   when?: string;
+  /** What runs: a command on a target, or a durable wait. */
   run: ExecutableStep;
+  /** required: runs only after an approver approves it; auto: runs as soon as it is reached. */
   approval: 'required' | 'auto';
   /** How long an approval request stays open; on expiry the step escalates, never auto-approves. */
   approvalTimeoutMs: number;
+  /** Probes that must pass after the step ran before it counts as succeeded. */
   verify?: VerifySpec;
   /** escalate: stop remediating and page a human with the evidence; continue: next step; abort: fail the incident. */
   onFailure: 'escalate' | 'continue' | 'abort';

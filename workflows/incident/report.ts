@@ -1,0 +1,35 @@
+/**
+ * The post-incident report, written (and mailed) once the incident has ended.
+ */
+import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import type { IncidentActivities } from '../../activities/types';
+import type { IncidentInput } from '../../incident/types';
+import { errorMessage } from './failures';
+import type { Notifier } from './notifier';
+import type { IncidentStore } from './store';
+
+const { writeReport } = proxyActivities<IncidentActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '2s' },
+});
+
+/** Writes the report for the runbook's owners (and the report recipients); never throws. */
+export async function writeIncidentReport(
+  store: IncidentStore,
+  notifier: Notifier,
+  owners: readonly string[],
+  links: IncidentInput['links'],
+): Promise<void> {
+  try {
+    const to = notifier.recipients('report', owners);
+    // Non-cancellable: the report is the record of the incident, however it ended.
+    const report = await CancellationScope.nonCancellable(() =>
+      writeReport({ state: store.snapshot(), to, ...(links ? { links } : {}) }),
+    );
+    store.reportWritten(report);
+  } catch (e) {
+    store.record('report_written', `report could not be written: ${errorMessage(e)}`, {
+      data: { ok: false },
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The incident workflow: ONE generic, deterministic interpreter of a compiled {@link Plan}.
+ *
+ * Three things run side by side from the start:
+ * - the main flow (flow.ts: diagnostics → approvals → remediations → verify → resolution), inside
+ *   a cancellation scope so a resolved alert or a human close can stop it mid-step;
+ * - the escalation clock (escalation.ts), which pages the next on-call level every interval until
+ *   someone acknowledges (it is never inside the main scope, so nothing there can silence it);
+ * - notifications (notifier.ts), fired without blocking either of the above and awaited before the end.
+ * The state (store.ts, its only writer) is the source of truth for queries, the CLI and the report;
+ * handlers.ts answers messages. This function wires them together and waits for the outcome.
+ */
+import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+import type { IncidentInput, IncidentState, IncidentStatus } from '../../incident/types';
+import { initialContext } from '../../plan/context';
+import { effectiveSeverity } from '../lang';
+import { IncidentControl } from './control';
+import { EscalationClock } from './escalation';
+import { errorMessage, planOnlyOnCall } from './failures';
+import { MainFlow } from './flow';
+import { registerHandlers } from './handlers';
+import { Notifier } from './notifier';
+import { lookupOnCall } from './oncall';
+import { writeIncidentReport } from './report';
+import { StepRunner } from './steps';
+import { IncidentStore } from './store';
+
+/** One incident, from the alert to the report (or to a continued run while it waits for a human). */
+export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
+  const { plan, alert } = input;
+  const startedMs = Date.now();
+  const severity = effectiveSeverity(plan, alert);
+  const store = new IncidentStore(input, severity);
+  const control = new IncidentControl(input);
+  registerHandlers(store, control);
+  const notifier = new Notifier(store, control, input.links);
+  const clock = new EscalationClock(plan, severity, startedMs, store, control, notifier);
+  const steps = new StepRunner(plan, store, initialContext(plan, alert, store.state.id, severity));
+  const flow = new MainFlow(plan, store, control, notifier, clock, steps);
+
+  let clockDone: Promise<void>;
+  let outcome: IncidentStatus | 'suspend';
+  if (input.resume) {
+    // A continued run: everything before the wait for a human is already in the state.
+    clockDone = clock.run();
+    outcome = await flow.runMain(() => flow.awaitHuman());
+  } else {
+    store.alertReceived(input.receivedAt);
+    try {
+      store.setOnCall(await lookupOnCall(plan, severity));
+    } catch (e) {
+      store.setOnCall(planOnlyOnCall(plan));
+      store.record(
+        'notification_failed',
+        `on-call lookup failed, paging the runbook's own contacts: ${errorMessage(e)}`,
+        {},
+      );
+    }
+    store.countOpeningPage();
+    notifier.notify('opened', notifier.recipients('opened', notifier.levelPeople(0)));
+    clockDone = clock.run();
+    if (alert.status === 'resolved') {
+      // Started by a resolved delivery (e.g. after a restart of the intake): nothing to do.
+      store.alertResolved('alert already resolved at start');
+      outcome = 'cancelled';
+    } else {
+      outcome = await flow.runMain(() => flow.run());
+    }
+  }
+
+  if (outcome === 'suspend') {
+    // Long unacknowledged paging: continue in a fresh history, with the clock where it was.
+    control.suspending = true;
+    await clockDone;
+    await notifier.drain();
+    await condition(allHandlersFinished);
+    if (control.closeRequest === undefined && store.state.alertResolvedAt === undefined) {
+      return continueAsNew<typeof incidentWorkflow>({
+        ...input,
+        resume: control.resume(store.snapshot(), input),
+      });
+    }
+    // A decision raced in while suspending: finish here instead.
+    outcome = control.closeRequest?.outcome ?? 'resolved';
+  }
+  const final: IncidentStatus = control.closeRequest?.outcome ?? outcome;
+
+  store.finish(final);
+  control.finished = true;
+  await clockDone;
+  if (final === 'resolved') notifier.notifyCurrentLevel('resolved');
+  await writeIncidentReport(store, notifier, plan.runbook.owners, input.links);
+  // Every page and mail in flight finishes (and is recorded) before the workflow completes.
+  await notifier.drain();
+  await condition(allHandlersFinished);
+  return store.snapshot();
+}
