@@ -13,10 +13,11 @@ import {
   stateQuery,
 } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
-import { updateFailure } from '../support/temporal';
+import { REFUSAL_TYPES } from '../../contracts/refusals';
 import { fakeActivities, type FakeActivities } from './support/fakes';
 import { useTimeSkippingWorker } from './support/harness';
 import { commandStep, makeAlert, makeInput, makePlan, remediation } from './support/plans';
+import { updateRefusal } from './support/refusals';
 
 const taskQueue = 'wf-approvals';
 const acts: FakeActivities = fakeActivities({ 'broken-fix': 1 });
@@ -105,16 +106,20 @@ describe('approvals on the time-skipping server', () => {
     const { handle, id } = await start();
     try {
       await until(handle, (s) => s.status === 'awaiting_approval');
-      const reason = await updateFailure(
+      const reason = await updateRefusal(
         handle.executeUpdate(approveUpdate, {
           args: [{ stepId: 'restart', actor: { person: 'carol', channel: 'email' } }],
         }),
       );
-      expect(reason).toBe(`carol is not an approver for step restart of incident ${id}`);
-      const wrongStep = await updateFailure(
+      expect(reason).toEqual({
+        type: REFUSAL_TYPES.notApprover,
+        message: `carol is not an approver for step restart of incident ${id}`,
+      });
+      const wrongStep = await updateRefusal(
         handle.executeUpdate(approveUpdate, { args: [{ stepId: 'cleanup', actor: alice }] }),
       );
-      expect(wrongStep).toMatch(/step cleanup is not awaiting approval in incident/);
+      expect(wrongStep.type).toBe(REFUSAL_TYPES.stepNotAwaitingApproval);
+      expect(wrongStep.message).toMatch(/step cleanup is not awaiting approval in incident/);
       const s = await handle.query(stateQuery);
       expect(s.status).toBe('awaiting_approval');
       expect(s.steps.find((x) => x.id === 'restart')?.status).toBe('awaiting_approval');
@@ -138,12 +143,13 @@ describe('approvals on the time-skipping server', () => {
         args: [{ stepId: 'restart', actor: alice, nonce: 'once' }],
       });
       await until(handle, (s) => s.pendingApprovals.some((p) => p.stepId === 'second'));
-      const reason = await updateFailure(
+      const reason = await updateRefusal(
         handle.executeUpdate(approveUpdate, {
           args: [{ stepId: 'second', actor: { person: 'bob', channel: 'email' }, nonce: 'once' }],
         }),
       );
-      expect(reason).toMatch(/already used.*bob/);
+      expect(reason.type).toBe(REFUSAL_TYPES.approvalLinkUsed);
+      expect(reason.message).toMatch(/already used.*bob/);
     } finally {
       await handle.terminate('test done');
     }

@@ -9,9 +9,11 @@ import type { IncidentState } from '../../incident/types';
 import { DEFAULT_ESCALATION_MS } from '../../plan/types';
 import { alertSignal, closeUpdate, noteUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
-import { createTimeSkippingEnv, updateFailure, workflowBundle } from '../support/temporal';
+import { REFUSAL_TYPES } from '../../contracts/refusals';
+import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities, type FakeActivities } from './support/fakes';
 import { commandStep, makeAlert, makeInput, makePlan, remediation } from './support/plans';
+import { updateRefusal } from './support/refusals';
 
 let env: TestWorkflowEnvironment;
 let acts: FakeActivities;
@@ -116,16 +118,17 @@ describe('resolution and escalation edge cases', () => {
     await until(handle, (s) => s.steps.some((x) => x.id === 'fix' && x.status === 'succeeded'));
     await env.sleep(2 * 3_600_000);
     expect((await handle.query(stateQuery)).status).toBe('remediating');
-    const refused = await updateFailure(
+    const refused = await updateRefusal(
       handle.executeUpdate(closeUpdate, {
         args: [{ actor: { person: 'mallory', channel: 'api' }, outcome: 'resolved' }],
       }),
     );
-    expect(refused).toMatch(/mallory is not a responder/);
-    const empty = await updateFailure(
+    expect(refused.type).toBe(REFUSAL_TYPES.notResponder);
+    expect(refused.message).toMatch(/mallory is not a responder/);
+    const empty = await updateRefusal(
       handle.executeUpdate(noteUpdate, { args: [{ actor: bob, text: '  ' }] }),
     );
-    expect(empty).toMatch(/note from bob is empty/);
+    expect(empty).toEqual({ type: REFUSAL_TYPES.invalidRequest, message: 'note from bob is empty' });
     await handle.executeUpdate(closeUpdate, {
       args: [{ actor: bob, outcome: 'resolved', comment: 'checked dashboards' }],
     });
