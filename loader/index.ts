@@ -8,8 +8,10 @@
 import { fastLoad } from './fast';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic, Position } from './diagnostics';
+import { joinPointer } from './pointer';
 
 export * from './diagnostics';
+export * from './pointer';
 
 /** Where a node sits: its value, and for map entries also its key. */
 export interface NodePosition {
@@ -30,14 +32,6 @@ export interface LoadedYaml {
 /** Bounds so a hostile file cannot make the loader spin (nodes mapped, aliases expanded). */
 const MAX_NODES = 200_000;
 const MAX_ALIAS_COUNT = 100;
-
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function joinPointer(base: string, segment: string | number): string {
-  return `${base}/${escapePointer(String(segment))}`;
-}
 
 // YAML forbids C0 controls other than tab/LF/CR; the parser passes some through silently.
 // eslint-disable-next-line no-control-regex
@@ -96,30 +90,22 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   return loadYamlPositioned(source, file);
 }
 
-/** Parses one YAML document with `yaml`, keeping positions. Never throws for bad input. */
-export function loadYamlPositioned(source: string, file: string): LoadedYaml {
-  const lc = new LineCounter();
-  const positions = new Map<string, NodePosition>();
+type YamlDocument = ReturnType<typeof parseDocument>;
+
+/** A whole-file problem (no better position than the start). */
+function atStart(file: string, message: string): Diagnostic {
+  return { file, line: 1, col: 1, severity: 'error', message };
+}
+
+/** 1-based line:col of a source offset (clamped into the text). */
+function positionAt(lc: LineCounter, source: string, offset: number): Position {
+  const p = lc.linePos(Math.max(0, Math.min(offset, source.length)));
+  return { line: p.line, col: p.col };
+}
+
+/** Binary data and the parser's errors, worded for runbook authors. Call after parsing (the line counter is filled in then). */
+function parseDiagnostics(doc: YamlDocument, source: string, file: string, lc: LineCounter): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  let doc: ReturnType<typeof parseDocument>;
-  try {
-    doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
-  } catch (err) {
-    // The parser reports problems as doc.errors; this guards against anything unforeseen.
-    diagnostics.push({
-      file,
-      line: 1,
-      col: 1,
-      severity: 'error',
-      message: `cannot parse YAML: ${(err as Error).message}`,
-    });
-    return { file, value: undefined, positions, diagnostics };
-  }
-  const at = (offset: number): Position => {
-    const p = lc.linePos(Math.max(0, Math.min(offset, source.length)));
-    return { line: p.line, col: p.col };
-  };
-  // After parsing: the line counter is filled in by the parser.
   const binary = controlCharDiagnostic(source, file, lc);
   if (binary) diagnostics.push(binary);
   for (const err of doc.errors) {
@@ -136,67 +122,91 @@ export function loadYamlPositioned(source: string, file: string): LoadedYaml {
         message = `${message} (the quoted string starting here is never closed)`;
       }
     }
-    diagnostics.push({ file, ...at(where), severity: 'error', message: `YAML: ${message}` });
+    diagnostics.push({
+      file,
+      ...positionAt(lc, source, where),
+      severity: 'error',
+      message: `YAML: ${message}`,
+    });
   }
+  return diagnostics;
+}
+
+/** Fills `positions` with every node's JSON pointer → position (bounded by {@link MAX_NODES}). */
+function indexPositions(
+  doc: YamlDocument,
+  source: string,
+  lc: LineCounter,
+  positions: Map<string, NodePosition>,
+): void {
+  const at = (offset: number): Position => positionAt(lc, source, offset);
+  let count = 0;
+  const walk = (node: unknown, pointer: string, key?: Position): void => {
+    if (++count > MAX_NODES) return;
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (range) {
+      const value = at(range[0]);
+      const entry: NodePosition = key ? { value, key } : { value };
+      if (isScalar(node) && typeof node.source === 'string') {
+        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+        const plainOneLine = node.type === 'PLAIN' || quoted;
+        const text = source.slice(range[0], range[1]);
+        if (plainOneLine && !text.includes('\n')) entry.inlineOffset = quoted ? 1 : 0;
+      }
+      positions.set(pointer, entry);
+    } else if (key) {
+      positions.set(pointer, { value: key, key });
+    }
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key as unknown;
+        const name = isScalar(k) ? String(k.value) : String(k);
+        const keyRange = (k as { range?: [number, number, number] } | null)?.range;
+        walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
+    } else if (isAlias(node)) {
+      // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
+    }
+  };
+  walk(doc.contents, '');
+}
+
+/** Parses one YAML document with `yaml`, keeping positions. Never throws for bad input. */
+export function loadYamlPositioned(source: string, file: string): LoadedYaml {
+  const lc = new LineCounter();
+  const positions = new Map<string, NodePosition>();
+  let doc: YamlDocument;
+  try {
+    doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (err) {
+    // The parser reports problems as doc.errors; this guards against anything unforeseen.
+    const diagnostics = [atStart(file, `cannot parse YAML: ${(err as Error).message}`)];
+    return { file, value: undefined, positions, diagnostics };
+  }
+  const diagnostics = parseDiagnostics(doc, source, file, lc);
   if (diagnostics.length > 0) return { file, value: undefined, positions, diagnostics };
 
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    diagnostics.push({
-      file,
-      line: 1,
-      col: 1,
-      severity: 'error',
-      message: `YAML: ${(err as Error).message.split('\n')[0]}`,
-    });
+    diagnostics.push(atStart(file, `YAML: ${(err as Error).message.split('\n')[0]}`));
     return { file, value: undefined, positions, diagnostics };
   }
   // Positions are only needed to report a problem, so the map is built on first use.
   let built = false;
-  const buildPositions = (): Map<string, NodePosition> => {
-    if (built) return positions;
-    built = true;
-    let count = 0;
-    const walk = (node: unknown, pointer: string, key?: Position): void => {
-      if (++count > MAX_NODES) return;
-      const range = (node as { range?: [number, number, number] } | null)?.range;
-      if (range) {
-        const value = at(range[0]);
-        const entry: NodePosition = key ? { value, key } : { value };
-        if (isScalar(node) && typeof node.source === 'string') {
-          const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-          const plainOneLine = node.type === 'PLAIN' || quoted;
-          const text = source.slice(range[0], range[1]);
-          if (plainOneLine && !text.includes('\n')) entry.inlineOffset = quoted ? 1 : 0;
-        }
-        positions.set(pointer, entry);
-      } else if (key) {
-        positions.set(pointer, { value: key, key });
-      }
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (!isPair(pair)) continue;
-          const k = pair.key as unknown;
-          const name = isScalar(k) ? String(k.value) : String(k);
-          const keyRange = (k as { range?: [number, number, number] } | null)?.range;
-          walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
-        }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
-      } else if (isAlias(node)) {
-        // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
-      }
-    };
-    walk(doc.contents, '');
-    return positions;
-  };
   return {
     file,
     value,
     get positions() {
-      return buildPositions();
+      if (!built) {
+        built = true;
+        indexPositions(doc, source, lc, positions);
+      }
+      return positions;
     },
     diagnostics,
   };

@@ -1,5 +1,5 @@
 /**
- * Generates `validator/generated/validators.ts`: the runbook schema and every action's parameter
+ * Generates `schema/generated/validators.ts`: the runbook schema and every action's parameter
  * schema compiled by ajv ahead of time (standalone code), so `firebreak validate` does not pay
  * ~200 ms of schema compilation at every start. `npm run generate:validators` after changing
  * schema/runbook.schema.json or an action's params; a test fails while the file is stale.
@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { ACTIONS } from '../actions';
+import { PARAMS_AJV_OPTIONS } from '../compiler/ajv-options';
 import schema from '../schema/runbook.schema.json';
 
-/** Ajv options shared by the generated code and the in-process fallback. */
+/** Runbook schema: `verbose`, so errors carry the data and parent schema the messages quote. */
 export const RUNBOOK_AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
-export const PARAMS_AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: true } as const;
 
 export function generatedSource(): string {
   const runbookAjv = new Ajv({ ...RUNBOOK_AJV_OPTIONS, code: { source: true } });
@@ -39,7 +39,7 @@ export function generatedSource(): string {
 }
 
 if (require.main === module) {
-  const out = join(__dirname, 'generated', 'validators.ts');
+  const out = join(__dirname, '..', 'schema', 'generated', 'validators.ts');
   writeFileSync(out, generatedSource());
   process.stdout.write(`wrote ${out}\n`);
 }

@@ -4,10 +4,7 @@ import { generatedSource } from '../../validator/generate';
 
 describe('ahead-of-time compiled validators', () => {
   it('are up to date with the runbook schema and the action catalog (npm run generate:validators)', () => {
-    const onDisk = readFileSync(
-      join(__dirname, '..', '..', 'validator', 'generated', 'validators.ts'),
-      'utf8',
-    );
+    const onDisk = readFileSync(join(__dirname, '..', '..', 'schema', 'generated', 'validators.ts'), 'utf8');
     expect(onDisk === generatedSource()).toBe(true);
   });
 });
