@@ -1,13 +1,19 @@
 /**
- * Markdown rendering of the report model. Alert labels and command output are hostile data: every
+ * Markdown drawing of the report layout. Alert labels and command output are hostile data: every
  * text is backslash-escaped so it cannot open links, images, HTML or break a table.
  */
-import type { HostRow, ReportModel, StepRow } from './model';
+import { drawText } from './layout';
+import type { Block, Mark, ReportLayout, Text } from './layout';
 
 /** Escapes Markdown (CommonMark + GFM tables) punctuation and flattens line breaks. */
 export function mdText(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#~&]/gu, (c) => `\\${c}`).replace(/\r?\n/gu, ' ');
+  // One pass, and none for the common text with nothing to escape (the report is mostly such).
+  if (!MD_SPECIAL.test(text)) return text;
+  return text.replace(MD_SPECIAL_ALL, (c) => (c.endsWith('\n') ? ' ' : `\\${c}`));
 }
+
+const MD_SPECIAL = /[\\`*_[\]<>|#~&\n]/u;
+const MD_SPECIAL_ALL = /[\\`*_[\]<>|#~&]|\r?\n/gu;
 
 /** An inline code span that survives backticks and pipes inside the text and stays on one line. */
 export function mdCode(text: string): string {
@@ -26,226 +32,86 @@ function mdBlock(text: string): string {
   return `${fence}text\n${text}\n${fence}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+function md(text: Text): string {
+  return drawText(text, mdText, mark);
+}
+
+function mark(m: Mark): string {
+  switch (m.kind) {
+    case 'code':
+      return mdCode(m.text);
+    case 'emphasis':
+      return mdText(m.text);
+    case 'status':
+      return m.headline ? `**${mdText(m.status)}**` : mdText(m.status);
+    case 'outcome':
+      return `${mdText(m.label)}${m.detail ? `: ${mdText(m.detail)}` : ''}`;
+    case 'time':
+      return mdText(m.at);
+    case 'aside':
+      return md(m.text);
+    case 'link':
+      // Shown as code, not a Markdown link: a hostile URL must not become clickable markup.
+      return `${mdText(m.label)}: ${mdCode(m.url)}`;
+    case 'lines':
+      return [m.first, ...m.more].map(mdText).join('<br>');
+  }
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of rows) lines.push(`| ${row.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`);
   return lines.join('\n');
 }
 
-function hostBlock(h: HostRow): string {
-  const parts = [
-    `- host ${mdCode(h.host)}: ${h.ok ? 'ok' : 'failed'}, exit ${mdText(h.exitCode)}, ${mdText(h.duration)}` +
-      (h.replayed ? ' (replayed: already ran, first result reused)' : '') +
-      (h.truncated ? ' (output truncated at capture)' : '') +
-      (h.error ? ` — error: ${mdText(h.error)}` : ''),
-  ];
-  for (const [name, out] of [
-    ['stdout', h.stdout],
-    ['stderr', h.stderr],
-  ] as const) {
-    if (!out.text) continue;
-    parts.push('');
-    parts.push(`  ${name}${out.omitted > 0 ? ` (excerpt, ${out.omitted} more characters not shown)` : ''}:`);
-    parts.push('');
-    parts.push(
-      mdBlock(out.text)
-        .split('\n')
-        .map((l) => `  ${l}`)
-        .join('\n'),
-    );
+function excerpt(b: Extract<Block, { kind: 'excerpt' }>): string {
+  const parts = [`- ${b.what} ${mdCode(b.name)}: ${mark(b.outcome)}, ${md(b.facts)}`];
+  for (const out of b.outputs) {
+    const block = mdBlock(out.text)
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
+    parts.push('', `  ${out.label}:`, '', block);
   }
   return parts.join('\n');
 }
 
-function stepDetails(s: StepRow): string {
-  const lines = [`### ${mdText(s.id)} — ${mdText(s.title)}`, ''];
-  const facts: [string, string][] = [
-    ['Phase', mdText(s.phase)],
-    ['Status', mdText(s.status)],
-    ['Mode', s.mode],
-  ];
-  if (s.action) facts.push(['Action', mdCode(s.action)]);
-  if (s.target) facts.push(['Target', mdCode(s.target)]);
-  if (s.command) facts.push(['Command', mdCode(s.command)]);
-  if (s.condition) facts.push(['Condition', mdCode(s.condition)]);
-  if (s.decision) facts.push(['Decision', mdText(s.decision)]);
-  if (s.startedAt) facts.push(['Started', mdText(s.startedAt)]);
-  if (s.endedAt) facts.push(['Ended', mdText(s.endedAt)]);
-  if (s.duration) facts.push(['Duration', mdText(s.duration)]);
-  if (s.attempts !== undefined) facts.push(['Attempts', String(s.attempts)]);
-  if (s.error) facts.push(['Error', mdText(s.error)]);
-  for (const [k, v] of facts) lines.push(`- ${k}: ${v}`);
-  for (const h of s.hosts) lines.push(hostBlock(h));
-  return lines.join('\n');
+/** One block as Markdown text (without the blank line that follows every block). */
+function block(b: Block): string {
+  switch (b.kind) {
+    case 'fields':
+      return b.style === 'table'
+        ? table(
+            ['Field', 'Value'],
+            b.fields.map(([label, value]) => [label, md(value)]),
+          )
+        : b.fields.map(([label, value]) => `- ${label}: ${md(value)}`).join('\n');
+    case 'table':
+      if (b.rows.length === 0 && b.empty !== undefined) return b.empty;
+      return table(
+        b.columns,
+        b.rows.map((row) => row.map(md)),
+      );
+    case 'list': {
+      const bullet = b.checklist ? '- [ ] ' : '- ';
+      return b.items.length ? b.items.map((item) => bullet + md(item)).join('\n') : b.empty;
+    }
+    case 'excerpt':
+      return excerpt(b);
+    case 'subsection':
+      return [`### ${md(b.title)}`, ...b.blocks.flatMap((inner) => ['', block(inner)])].join('\n');
+    case 'card':
+      // A card's parts follow one another without blank lines, so the step reads as one unit.
+      return [`### ${md(b.title)}`, '', ...b.blocks.map(block)].join('\n');
+  }
 }
 
-/** Renders the model as GitHub-flavoured Markdown (deterministic: same model → same bytes). */
-export function markdownFromModel(r: ReportModel): string {
-  const out: string[] = [];
-  const add = (...blocks: string[]): void => void out.push(...blocks);
-  const dash = (s: string | undefined): string => (s ? mdText(s) : '—');
-
-  add(`# Post-incident report: ${mdText(r.title)}`, '');
-  add(`Incident ${mdCode(r.incidentId)}, state as of ${mdText(r.generatedAt)}.`, '');
-
-  add('## Summary', '');
-  const summary: string[][] = [
-    ['Incident', mdCode(r.incidentId)],
-    ['Runbook', `${mdCode(r.runbook.id)} — ${mdText(r.runbook.title)} (${mdCode(r.runbook.file)})`],
-    ['Plan', `version ${r.runbook.planVersion}, hash ${mdCode(r.runbook.planHash)}`],
-    ['Service', mdText(r.runbook.service)],
-    ['Severity', mdText(r.severity)],
-    ['Final status', `**${mdText(r.status)}**`],
-    ['Started', mdText(r.startedAt)],
-    ['Ended', dash(r.endedAt)],
-    ['Duration', dash(r.duration)],
-    ['Acknowledged', dash(r.acknowledged)],
-    [
-      'MTTA',
-      r.mtta
-        ? `${mdText(r.mtta.value)} (${mdText(r.mtta.basis)})`
-        : '— (no human acknowledgement or decision)',
-    ],
-    ['MTTR', r.mttr ? mdText(r.mttr) : '— (not resolved)'],
-    [
-      'Alert deliveries',
-      `${r.alertCount}${r.alertResolvedAt ? `, resolved at ${mdText(r.alertResolvedAt)}` : ''}`,
-    ],
-    [
-      'Steps',
-      `${r.automatedCount} automated, ${r.humanCount} with a human decision, ${r.failed.length} failed`,
-    ],
-  ];
-  add(table(['Field', 'Value'], summary), '');
-
-  add('## Trigger alert', '');
-  const alertRows: string[][] = [
-    ['Status', mdText(r.alert.status)],
-    ['Source', mdText(r.alert.source)],
-    ['Fingerprint', mdCode(r.alert.fingerprint)],
-    ['Starts at', mdText(r.alert.startsAt)],
-  ];
-  if (r.alert.endsAt) alertRows.push(['Ends at', mdText(r.alert.endsAt)]);
-  if (r.alert.receiver) alertRows.push(['Receiver', mdText(r.alert.receiver)]);
-  if (r.alert.groupKey) alertRows.push(['Group key', mdCode(r.alert.groupKey)]);
-  add(table(['Field', 'Value'], alertRows), '');
-  add('### Labels', '');
-  add(
-    r.alert.labels.length
-      ? table(
-          ['Label', 'Value'],
-          r.alert.labels.map(([k, v]) => [mdCode(k), mdText(v)]),
-        )
-      : 'None.',
-    '',
-  );
-  if (r.alert.annotations.length) {
-    add('### Annotations', '');
-    add(
-      table(
-        ['Annotation', 'Value'],
-        r.alert.annotations.map(([k, v]) => [mdCode(k), mdText(v)]),
-      ),
-      '',
-    );
+/** Draws the layout as GitHub-flavoured Markdown (deterministic: same layout → same bytes). */
+export function markdownFromLayout(layout: ReportLayout): string {
+  const out = [`# ${md(layout.title)}`, '', md(layout.intro), ''];
+  for (const section of layout.sections) {
+    out.push(`## ${section.title}`, '');
+    for (const b of section.blocks) out.push(block(b), '');
   }
-  add('### Links', '');
-  // Links are shown as code, not Markdown links: a hostile generatorURL must not become clickable markup.
-  add(r.links.length ? r.links.map((l) => `- ${mdText(l.label)}: ${mdCode(l.url)}`).join('\n') : 'None.', '');
-  if (r.alertDeliveries.length) {
-    add('### Deliveries', '');
-    add(
-      r.alertDeliveries.map((d) => `- ${mdText(d.at)} — ${mdText(d.event)}: ${mdText(d.message)}`).join('\n'),
-      '',
-    );
-  }
-
-  add('## Timeline', '');
-  add(
-    table(
-      ['#', 'Time (UTC)', 'Offset', 'Event', 'Actor', 'Step', 'Details'],
-      r.timeline.map((t) => [
-        String(t.n),
-        mdText(t.at),
-        mdText(t.offset),
-        mdText(t.event),
-        mdText(t.actor),
-        t.step ? mdCode(t.step) : '',
-        [mdText(t.message), ...t.details.map(mdText)].join('<br>'),
-      ]),
-    ),
-    '',
-  );
-
-  add('## Steps', '');
-  add('### Automated vs human', '');
-  add(
-    r.steps.length
-      ? table(
-          ['Step', 'Phase', 'Title', 'Mode', 'Status', 'Decision', 'Duration'],
-          r.steps.map((s) => [
-            mdCode(s.id),
-            mdText(s.phase),
-            mdText(s.title),
-            s.mode,
-            mdText(s.status),
-            s.decision ? mdText(s.decision) : '',
-            s.duration ? mdText(s.duration) : '',
-          ]),
-        )
-      : 'No steps ran.',
-    '',
-  );
-  for (const s of r.steps) add(stepDetails(s), '');
-
-  add('## Notifications', '');
-  add(
-    r.notifications.length
-      ? table(
-          ['Time (UTC)', 'Kind', 'To', 'Email', 'Result'],
-          r.notifications.map((n) => [
-            mdText(n.at),
-            mdText(n.kind),
-            mdText(n.to),
-            mdText(n.email),
-            n.ok ? 'delivered' : `failed${n.error ? `: ${mdText(n.error)}` : ''}`,
-          ]),
-        )
-      : 'None recorded.',
-    '',
-  );
-
-  add('## Escalations', '');
-  add(
-    r.escalations.length
-      ? table(
-          ['Time (UTC)', 'Level', 'Name', 'Paged', 'Message'],
-          r.escalations.map((e) => [
-            mdText(e.at),
-            mdText(e.level),
-            mdText(e.levelName),
-            mdText(e.people),
-            mdText(e.message),
-          ]),
-        )
-      : 'None.',
-    '',
-  );
-
-  add('## Failed steps', '');
-  add(
-    r.failed.length
-      ? r.failed
-          .map(
-            (s) =>
-              `- ${mdCode(s.id)} (${mdText(s.phase)}) ${mdText(s.title)}${s.error ? `: ${mdText(s.error)}` : ''}`,
-          )
-          .join('\n')
-      : 'None.',
-    '',
-  );
-
-  add('## Follow-up items', '');
-  add(r.followUps.length ? r.followUps.map((f) => `- [ ] ${mdText(f)}`).join('\n') : 'None.', '');
   return out.join('\n');
 }
