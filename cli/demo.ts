@@ -16,7 +16,7 @@ import { approveUpdate, stateQuery } from '../workflows/definitions';
 import { UsageError, parseArgs } from './args';
 import type { CliIO } from './io';
 import { EXIT } from './io';
-import { connectClient } from './temporal-client';
+import { connectClient } from '../config/client';
 import { run as fireAlert } from './alert';
 
 /** Matches `vars.logdir` in runbooks/demo-local-logs.yaml. */

@@ -21,7 +21,7 @@ import { loadConfig } from '../config';
 import { loadOnCall } from '../oncall';
 import { renderHtml, renderMarkdown } from '../report';
 import { UsageError, parseArgs } from './args';
-import { connectClient } from './temporal-client';
+import { connectClient } from '../config/client';
 import type { CliIO } from './io';
 import { EXIT } from './io';
 

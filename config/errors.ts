@@ -11,3 +11,11 @@ export class ConfigError extends Error {
     this.key = key;
   }
 }
+
+/**
+ * A reason the engine (or a standalone intake) cannot start or run, meant to be printed as is (no
+ * stack trace). Defined here, below the processes that throw it, so the engine and the intake share it.
+ */
+export class EngineError extends Error {
+  override name = 'EngineError';
+}

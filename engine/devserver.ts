@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { ensureDevServerBinary } from '../scripts/provision';
-import { EngineError } from './errors';
+import { EngineError } from '../config/errors';
 
 export interface DevServerOptions {
   home: string;

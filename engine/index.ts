@@ -8,18 +8,16 @@ import { loadConfig } from '../config';
 import type { FirebreakConfig } from '../config/types';
 import { createMetrics, libraryFromPlans, startIntake } from '../intake';
 import type { RunningIntake } from '../intake';
-import { loadLibrary } from '../library';
-import { formatDiagnostics } from '../loader';
-import { contactNames, loadOnCall, loadPersonTokens, OnCallConfigError } from '../oncall';
-import type { OnCallConfig } from '../oncall';
+import { loadPersonTokens } from '../oncall';
 import { connectTemporal } from '../config/temporal';
 import { startWorker } from '../worker';
 import type { RunningWorker } from '../worker';
 import { startDevServer } from './devserver';
 import type { DevDbSync, DevServer } from './devserver';
-import { EngineError } from './errors';
+import { EngineError } from '../config/errors';
+import { checkInputs } from '../config/inputs';
 
-export { EngineError } from './errors';
+export { EngineError } from '../config/errors';
 
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
@@ -51,35 +49,6 @@ function devSync(env: NodeJS.ProcessEnv): DevDbSync {
   if (raw === undefined || raw === '' || raw === 'normal') return 'normal';
   if (raw === 'full') return 'full';
   throw new EngineError(`FIREBREAK_DEV_DB_SYNC: expected "normal" or "full", got "${raw}"`);
-}
-
-/** Validates runbooks and on-call config; every problem as `file:line:col: message`. */
-export function checkInputs(config: FirebreakConfig): {
-  plans: ReturnType<typeof loadLibrary>['plans'];
-  oncall: OnCallConfig;
-} {
-  const problems: string[] = [];
-  let oncall: OnCallConfig | undefined;
-  try {
-    oncall = loadOnCall(config.oncallFile);
-  } catch (err) {
-    if (err instanceof OnCallConfigError) problems.push(...err.problems);
-    else throw err;
-  }
-  // With a valid on-call file, runbooks naming unknown contacts or chains are refused too.
-  const library = loadLibrary(
-    config.runbooksDir,
-    oncall
-      ? { contacts: contactNames(oncall), chains: new Set((oncall.chains ?? []).map((c) => c.name)) }
-      : {},
-  );
-  const errors = library.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) problems.push(...formatDiagnostics(errors));
-  else if (library.plans.length === 0) problems.push(`${config.runbooksDir}: no runbooks found`);
-  if (problems.length > 0 || !oncall) {
-    throw new EngineError(`refusing to start: invalid configuration\n${problems.join('\n')}`);
-  }
-  return { plans: library.plans, oncall };
 }
 
 function describeMail(config: FirebreakConfig): string {

@@ -3,9 +3,9 @@
  * intakes behind a load balancer — they keep no state of their own). Refuses to start on an
  * invalid runbook library or on-call config, like the embedded engine.
  */
-import { connectClient } from '../cli/temporal-client';
 import { loadConfig } from '../config';
-import { checkInputs } from '../engine';
+import { connectClient } from '../config/client';
+import { checkInputs } from '../config/inputs';
 import { loadPersonTokens } from '../oncall';
 import { createMetrics, libraryFromPlans, startIntake } from './index';
 

@@ -123,3 +123,9 @@ export const tokenParams = {
   required: ['token'],
   properties: { token: { type: 'string', minLength: 1, maxLength: 4096 } },
 } as const;
+
+export const closeBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { outcome: { enum: ['resolved', 'failed'] }, comment: { type: 'string', maxLength: 4000 } },
+} as const;

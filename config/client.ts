@@ -1,9 +1,7 @@
 /** A Temporal client for the CLI and the intake, from the engine configuration. */
 import { Client } from '@temporalio/client';
-import { connectTemporal } from '../config/temporal';
-import type { FirebreakConfig } from '../config/types';
-
-export { DEFAULT_TEMPORAL_ADDRESS } from '../config/temporal';
+import { connectTemporal } from './temporal';
+import type { FirebreakConfig } from './types';
 
 export async function connectClient(
   config: FirebreakConfig,
