@@ -102,6 +102,7 @@ class RemoteProcess implements RunningProcess {
     }
   }
 
+  /** Evicts a connection that could not open a channel and gives back the slot taken on it. */
   private drop(conn: PooledConnection): void {
     this.pool.evict(conn);
     this.pool.release(conn);
