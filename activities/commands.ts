@@ -1,6 +1,6 @@
 /**
  * The `runCommand` activity: runs a step's rendered command on every host of its target, over
- * SSH or locally, through the same wrapper script (ssh/wrapper.ts) — so secrets, env, cwd, sudo
+ * SSH or locally, through the same wrapper script (transport/wrapper.ts) — so secrets, env, cwd, sudo
  * and the idempotency guard behave identically on both transports.
  *
  * Result policy: a command that ran and exited (any exit code) is a host record; the step's
@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import type { FirebreakConfig } from '../config/types';
 import type { HostRecord } from '../incident/types';
 import { SecretStore } from '../secrets';
-import { createSshExecutor } from '../ssh/client';
-import { commandCancelled, invalidCommandInput, invalidHost } from '../ssh/errors';
-import { mapLimit, resolveEndpoints } from '../ssh/hosts';
-import { createLocalExecutor } from '../ssh/local';
-import { runOnEndpoint } from '../ssh/runner';
-import type { Endpoint, Executor } from '../ssh/transport';
-import { buildStdin, buildWrapper } from '../ssh/wrapper';
+import { createSshExecutor } from '../transport/client';
+import { commandCancelled, invalidCommandInput, invalidHost } from '../transport/errors';
+import { mapLimit, resolveEndpoints } from '../transport/hosts';
+import { createLocalExecutor } from '../transport/local';
+import { runOnEndpoint } from '../transport/runner';
+import type { Endpoint, Executor } from '../transport/transport';
+import { buildStdin, buildWrapper } from '../transport/wrapper';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from './types';
 
 export interface CommandActivityDeps {

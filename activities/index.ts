@@ -1,6 +1,6 @@
 /**
  * `createActivities(deps)`: the one place the worker's activities are composed from their areas —
- * commands (ssh/ + activities/commands.ts), on-call lookup, notifications and the report. Tests
+ * commands (transport/ + activities/commands.ts), on-call lookup, notifications and the report. Tests
  * pass `overrides` to swap any single activity for a fake while keeping the rest real.
  */
 import { statSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { createMailer } from '../notify/mailer';
 import { loadOnCall } from '../oncall/load';
 import type { OnCallConfig } from '../oncall/types';
 import { SecretStore } from '../secrets';
-import type { Executor } from '../ssh/transport';
+import type { Executor } from '../transport/transport';
 import { createCommandActivities } from './commands';
 import { createNotifyActivities } from './notify';
 import { createOnCallActivities } from './oncall';

@@ -1,69 +1,18 @@
 /**
  * The activity interface the incident workflow calls (via `proxyActivities<IncidentActivities>`).
  * Implementations are built by `createActivities(deps)` in activities/index.ts so tests can inject
- * fakes. Pure types: imported by workflow code with `import type`.
+ * fakes. Pure types: imported by workflow code with `import type`. The data the activities share
+ * with transport/, notify/ and oncall/ lives in contracts/ and is re-exported here.
  */
 import type { AlertInstance } from '../alerts/types';
-import type { HostRecord, IncidentState, OnCallSnapshot } from '../incident/types';
-import type { ExtractSpec, NotificationKind, Severity, TargetSpec } from '../plan/types';
+import type { RunCommandInput, RunCommandResult } from '../contracts/commands';
+import type { NotificationInput, NotificationResult } from '../contracts/notifications';
+import type { ResolveOnCallInput } from '../contracts/oncall';
+import type { IncidentState, OnCallSnapshot } from '../incident/types';
 
-/** A target with its host templates already rendered by the workflow. */
-export interface ResolvedTarget extends Omit<TargetSpec, 'hosts'> {
-  hosts: string[];
-}
-
-export interface RunCommandInput {
-  incidentId: string;
-  stepId: string;
-  target: ResolvedTarget;
-  /** Fully rendered shell command; secrets only as `$FIREBREAK_SECRET_<NAME>` references. */
-  command: string;
-  secrets: string[];
-  sudo: boolean;
-  cwd?: string;
-  env: Record<string, string>;
-  timeoutMs: number;
-  outputCapBytes: number;
-  extract: ExtractSpec[];
-  /**
-   * Present for non-idempotent steps: checked and recorded on the target before the command runs,
-   * so a re-dispatched command is not run twice (its first result is returned, `replayed: true`).
-   */
-  idempotencyKey?: string;
-}
-
-export interface RunCommandResult {
-  hosts: HostRecord[];
-}
-
-export interface ResolveOnCallInput {
-  runbookId: string;
-  service: string;
-  severity: Severity;
-  chain?: string;
-  levels: string[][];
-  notify: { on: NotificationKind[]; to: string[] }[];
-  owners: string[];
-}
-
-export interface NotificationInput {
-  kind: NotificationKind;
-  incidentId: string;
-  /** Person ids (resolved against the snapshot's people). */
-  to: string[];
-  /** A compact view of the incident for the templates (the activity never reads history). */
-  state: IncidentState;
-  /** For approval_needed: the step, and when the request expires (links are signed per recipient). */
-  approval?: { stepId: string; expiresAt: string };
-  /** For escalated: the level paged. */
-  escalation?: { level: number; levelName: string };
-  links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
-}
-
-export interface NotificationResult {
-  /** Per recipient: delivered (accepted by SMTP / written to the outbox) or failed with a reason. */
-  deliveries: { to: string; email: string; ok: boolean; messageId?: string; error?: string }[];
-}
+export type { ResolvedTarget, RunCommandInput, RunCommandResult } from '../contracts/commands';
+export type { NotificationInput, NotificationResult } from '../contracts/notifications';
+export type { ResolveOnCallInput } from '../contracts/oncall';
 
 export interface WriteReportInput {
   state: IncidentState;

@@ -3,7 +3,7 @@
  * escaped for HTML; alert values are shown as data. Secrets never reach here: step commands in
  * state carry only `$FIREBREAK_SECRET_*` references and outputs are masked by the SSH activity.
  */
-import type { NotificationInput } from '../activities/types';
+import type { NotificationInput } from '../contracts/notifications';
 import type { IncidentState, Person, StepRecord } from '../incident/types';
 import type { NotificationKind } from '../plan/types';
 

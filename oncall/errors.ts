@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
 
 /** The on-call file is unreadable, not YAML, or breaks the schema; `problems` are `file:line:col: message`. */
 export class OnCallConfigError extends Error {
@@ -18,11 +19,14 @@ export class OnCallConfigError extends Error {
 export function unknownContact(name: string, where: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `unknown on-call contact "${name}" (${where})`,
-    'UnknownOnCallContact',
+    FAILURE_TYPES.unknownOnCallContact,
   );
 }
 
 /** A runbook names an escalation chain that does not exist. */
 export function unknownChain(name: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`unknown escalation chain "${name}"`, 'UnknownEscalationChain');
+  return ApplicationFailure.nonRetryable(
+    `unknown escalation chain "${name}"`,
+    FAILURE_TYPES.unknownEscalationChain,
+  );
 }

@@ -1,4 +1,4 @@
-import type { ResolveOnCallInput } from '../activities/types';
+import type { ResolveOnCallInput } from '../contracts/oncall';
 import type { OnCallSnapshot, Person } from '../incident/types';
 import type { NotificationKind, Severity } from '../plan/types';
 import { unknownChain, unknownContact } from './errors';

@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
 
 /**
  * The incident state handed to the report renderer cannot be rendered (missing id, runbook or
  * start time). Permanent: retrying the same state gives the same answer.
  */
 export function invalidReportState(reason: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`cannot render report: ${reason}`, 'InvalidReportState');
+  return ApplicationFailure.nonRetryable(`cannot render report: ${reason}`, FAILURE_TYPES.invalidReportState);
 }
 
 /**
@@ -15,6 +16,6 @@ export function invalidReportState(reason: string): ApplicationFailure {
 export function unsafeReportPath(incidentId: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `incident id ${JSON.stringify(incidentId)} cannot be used as a report file name`,
-    'UnsafeReportPath',
+    FAILURE_TYPES.unsafeReportPath,
   );
 }

@@ -4,10 +4,11 @@
  * Messages name the secret and its source, never its value.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
 
 export const SECRET_ERROR_TYPES = {
-  unknown: 'UnknownSecret',
-  unavailable: 'SecretUnavailable',
+  unknown: FAILURE_TYPES.unknownSecret,
+  unavailable: FAILURE_TYPES.secretUnavailable,
 } as const;
 
 /** A step references a secret name the worker's config does not define. */

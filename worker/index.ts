@@ -11,7 +11,7 @@ import type { IncidentActivities } from '../activities/types';
 import { connectTemporal } from '../config/temporal';
 import type { FirebreakConfig } from '../config/types';
 import { SecretStore } from '../secrets';
-import { createSshExecutor } from '../ssh/client';
+import { createSshExecutor } from '../transport/client';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../config/temporal';
 

@@ -1,7 +1,7 @@
 /**
  * Built-in checks and logs.cleanup run for real with /bin/sh on this machine (real files, a real
  * HTTP server, real processes); postgres/redis/supervisor/rollback are proven over SSH in
- * test/ssh/builtins.test.ts.
+ * test/transport/builtins.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { getAction } from '../../actions';
 import { evaluateSuccess, renderTemplate } from '../../expressions';
 import type { ExpressionContext, ExtractedValue } from '../../plan/types';
-import { extractAll } from '../../ssh/output';
+import { extractAll } from '../../transport/output';
 
 const ctx: ExpressionContext = {
   labels: {},

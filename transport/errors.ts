@@ -6,18 +6,19 @@
  * handshake timeout) is a plain `Error` so Temporal's retry policy tries again.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
 
-/** Stable failure type names (Temporal `ApplicationFailure.type`). */
+/** The failure type names of command execution: the transport's part of {@link FAILURE_TYPES}. */
 export const SSH_ERROR_TYPES = {
-  unknownHostKey: 'UnknownHostKey',
-  hostKeyMismatch: 'HostKeyMismatch',
-  authenticationFailed: 'AuthenticationFailed',
-  commandTimeout: 'CommandTimeout',
-  commandCancelled: 'CommandCancelled',
-  idempotencyUnknownOutcome: 'IdempotencyUnknownOutcome',
-  invalidHost: 'InvalidHost',
-  invalidCommandInput: 'InvalidCommandInput',
-  sshKey: 'SshKeyError',
+  unknownHostKey: FAILURE_TYPES.unknownHostKey,
+  hostKeyMismatch: FAILURE_TYPES.hostKeyMismatch,
+  authenticationFailed: FAILURE_TYPES.authenticationFailed,
+  commandTimeout: FAILURE_TYPES.commandTimeout,
+  commandCancelled: FAILURE_TYPES.commandCancelled,
+  idempotencyUnknownOutcome: FAILURE_TYPES.idempotencyUnknownOutcome,
+  invalidHost: FAILURE_TYPES.invalidHost,
+  invalidCommandInput: FAILURE_TYPES.invalidCommandInput,
+  sshKey: FAILURE_TYPES.sshKey,
 } as const;
 
 export type SshErrorType = (typeof SSH_ERROR_TYPES)[keyof typeof SSH_ERROR_TYPES];

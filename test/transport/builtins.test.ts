@@ -13,8 +13,8 @@ import { evaluateSuccess, parseTemplate, renderTemplate } from '../../expression
 import type { HostRecord } from '../../incident/types';
 import type { CommandStep, ExpressionContext, TargetSpec } from '../../plan/types';
 import { validateRunbook } from '../../validator';
-import { createSshExecutor } from '../../ssh/client';
-import type { SshExecutor } from '../../ssh/client';
+import { createSshExecutor } from '../../transport/client';
+import type { SshExecutor } from '../../transport/client';
 import { startPostgres, startRedis, startSshd, startSupervisor, TEST_USER } from '../support/services';
 import type { PostgresService, RedisService, SshdFleet, SupervisorService } from '../support/services';
 import { input, sshConfig, target } from './helpers';

@@ -116,6 +116,29 @@ export function buildWrapper(spec: WrapperSpec): string {
   return lines.join('\n');
 }
 
+/**
+ * The exec request line that runs `script` on the target: sshd hands it to the login shell, which
+ * replaces itself with `/bin/sh -c`, so the wrapper leads the session's process group.
+ */
+export function execLine(script: string): string {
+  return `exec /bin/sh -c ${shellQuote(script)}`;
+}
+
+/**
+ * Kills a process group on the target: TERM to the group, a bounded wait for the leader (the
+ * wrapper) to go, then KILL to the group for anything that ignored TERM. The leader is watched
+ * rather than the group because orphaned zombies would keep a group "alive" for `kill -0`.
+ * `kill -s SIG -- -pgid` is the one spelling both dash and bash accept for a group.
+ */
+export function buildKillScript(pgid: number, graceMs: number): string {
+  const tries = Math.max(1, Math.ceil(graceMs / 50));
+  const script =
+    `p=${pgid}; kill -s TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
+    `while kill -s 0 $p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.05; i=$((i+1)); done; ` +
+    'kill -s KILL -- -$p 2>/dev/null; exit 0';
+  return execLine(script);
+}
+
 /** Stdin for the wrapper: one base64 line per secret, in `spec.secrets` order. */
 export function buildStdin(secretNames: readonly string[], values: Readonly<Record<string, string>>): string {
   return secretNames.map((n) => Buffer.from(values[n] ?? '', 'utf8').toString('base64') + '\n').join('');

@@ -1,4 +1,4 @@
-/** Shared builders for the ssh/ tests. */
+/** Shared builders for the transport/ tests. */
 import type { ResolvedTarget, RunCommandInput } from '../../activities/types';
 import type { FirebreakConfig } from '../../config/types';
 

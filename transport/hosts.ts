@@ -3,8 +3,8 @@
  * function over them with bounded concurrency.
  */
 import { userInfo } from 'node:os';
-import type { ResolvedTarget } from '../activities/types';
 import type { InventoryHost } from '../config/types';
+import type { ResolvedTarget } from '../contracts/commands';
 import { invalidHost } from './errors';
 import type { Endpoint } from './transport';
 
