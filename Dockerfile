@@ -2,7 +2,7 @@
 #
 #   docker build -t firebreak .
 #   docker run --rm firebreak node dist/worker/main.js     # Temporal worker (runs the activities)
-#   docker run --rm firebreak node dist/intake/main.js     # Alertmanager webhook + approvals API
+#   docker run --rm firebreak node dist/apps/intake/main.js     # Alertmanager webhook + approvals API
 #
 # Configuration is environment only (documented in docker-compose.yml); no secret is baked in.
 

@@ -13,16 +13,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { join } from 'node:path';
-import type { FirebreakConfig } from '../config/types';
-import type { HostRecord } from '../incident/types';
-import { SecretStore } from '../secrets';
-import { createSshExecutor } from '../transport/client';
-import { commandCancelled, invalidCommandInput, invalidHost } from '../transport/errors';
-import { mapLimit, resolveEndpoints } from '../transport/hosts';
-import { createLocalExecutor } from '../transport/local';
-import { runOnEndpoint } from '../transport/runner';
-import type { Endpoint, Executor } from '../transport/transport';
-import { buildStdin, buildWrapper } from '../transport/wrapper';
+import type { FirebreakConfig } from '../services/config/types';
+import type { HostRecord } from '../contracts/incident';
+import { SecretStore } from '../services/secrets';
+import { createSshExecutor } from '../services/transport/client';
+import { commandCancelled, invalidCommandInput, invalidHost } from '../services/transport/errors';
+import { mapLimit, resolveEndpoints } from '../services/transport/hosts';
+import { createLocalExecutor } from '../services/transport/local';
+import { runOnEndpoint } from '../services/transport/runner';
+import type { Endpoint, Executor } from '../services/transport/transport';
+import { buildStdin, buildWrapper } from '../services/transport/wrapper';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from './types';
 
 export interface CommandActivityDeps {

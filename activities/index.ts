@@ -4,13 +4,13 @@
  * pass `overrides` to swap any single activity for a fake while keeping the rest real.
  */
 import { statSync } from 'node:fs';
-import type { FirebreakConfig } from '../config/types';
-import type { Mailer } from '../notify/mailer';
-import { createMailer } from '../notify/mailer';
-import { loadOnCall } from '../oncall/load';
-import type { OnCallConfig } from '../oncall/types';
-import { SecretStore } from '../secrets';
-import type { Executor } from '../transport/transport';
+import type { FirebreakConfig } from '../services/config/types';
+import type { Mailer } from '../services/notify/mailer';
+import { createMailer } from '../services/notify/mailer';
+import { loadOnCall } from '../services/oncall/load';
+import type { OnCallConfig } from '../services/oncall/types';
+import { SecretStore } from '../services/secrets';
+import type { Executor } from '../services/transport/transport';
 import { createCommandActivities } from './commands';
 import { createNotifyActivities } from './notify';
 import { createOnCallActivities } from './oncall';

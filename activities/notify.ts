@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import type { FirebreakConfig } from '../config/types';
-import type { Person } from '../incident/types';
-import type { Mailer } from '../notify/mailer';
-import { approvalUrl, signApproval } from '../notify/links';
-import { renderNotification } from '../notify/templates';
-import type { MailLinks } from '../notify/templates';
+import type { FirebreakConfig } from '../services/config/types';
+import type { Person } from '../contracts/incident';
+import type { Mailer } from '../services/notify/mailer';
+import { approvalUrl, signApproval } from '../services/notify/links';
+import { renderNotification } from '../services/notify/templates';
+import type { MailLinks } from '../services/notify/templates';
 import type { IncidentActivities, NotificationInput, NotificationResult } from './types';
 
 export interface NotifyActivityDeps {

@@ -1,6 +1,6 @@
 import type { IncidentActivities } from './types';
-import { resolveOnCall } from '../oncall/resolve';
-import type { OnCallConfig } from '../oncall/types';
+import { resolveOnCall } from '../services/oncall/resolve';
+import type { OnCallConfig } from '../services/oncall/types';
 
 export interface OnCallActivityDeps {
   /** The loaded config, or a getter so a reloaded file is picked up without restarting the worker. */

@@ -5,13 +5,13 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { FirebreakConfig } from '../config/types';
-import type { MailMessage } from '../notify/mailer';
-import { createMailer } from '../notify/mailer';
-import { unsafeReportPath } from '../report/errors';
-import type { Masker, ReportOptions } from '../report';
-import { combineMaskers, createMasker, renderReports } from '../report';
-import { SecretStore } from '../secrets';
+import type { FirebreakConfig } from '../services/config/types';
+import type { MailMessage } from '../services/notify/mailer';
+import { createMailer } from '../services/notify/mailer';
+import { unsafeReportPath } from '../services/report/errors';
+import type { Masker, ReportOptions } from '../services/report';
+import { combineMaskers, createMasker, renderReports } from '../services/report';
+import { SecretStore } from '../services/secrets';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */

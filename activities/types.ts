@@ -4,11 +4,11 @@
  * fakes. Pure types: imported by workflow code with `import type`. The data the activities share
  * with transport/, notify/ and oncall/ lives in contracts/ and is re-exported here.
  */
-import type { AlertInstance } from '../alerts/types';
+import type { AlertInstance } from '../contracts/alert';
 import type { RunCommandInput, RunCommandResult } from '../contracts/commands';
 import type { NotificationInput, NotificationResult } from '../contracts/notifications';
 import type { ResolveOnCallInput } from '../contracts/oncall';
-import type { IncidentState, OnCallSnapshot } from '../incident/types';
+import type { IncidentState, OnCallSnapshot } from '../contracts/incident';
 
 export type { ResolvedTarget, RunCommandInput, RunCommandResult } from '../contracts/commands';
 export type { NotificationInput, NotificationResult } from '../contracts/notifications';

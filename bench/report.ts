@@ -3,8 +3,8 @@
  * and a large one (every timeline entry and step repeated) to Markdown + HTML, several rounds,
  * and prints time per report and output size. Pure CPU: no files, no mail.
  */
-import type { IncidentState } from '../incident/types';
-import { renderReports } from '../report';
+import type { IncidentState } from '../contracts/incident';
+import { renderReports } from '../services/report';
 import { SECRET, scriptedIncident } from '../test/report/fixtures/incident-state';
 
 function enlarged(factor: number): IncidentState {

@@ -8,8 +8,8 @@
  */
 import { createCommandActivities } from '../activities/commands';
 import type { RunCommandInput } from '../activities/types';
-import type { FirebreakConfig } from '../config/types';
-import { createSshExecutor } from '../transport/client';
+import type { FirebreakConfig } from '../services/config/types';
+import { createSshExecutor } from '../services/transport/client';
 import { startSshd, TEST_USER } from '../test/support/services';
 
 const ITER = Number(process.env.BENCH_SSH_ITER ?? 200);

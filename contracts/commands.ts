@@ -2,8 +2,8 @@
  * The data of the `runCommand` activity: what the workflow asks a transport to run and what comes
  * back. Shared by the workflow, activities/ and transport/; pure types.
  */
-import type { HostRecord } from '../incident/types';
-import type { ExtractSpec, TargetSpec } from '../plan/types';
+import type { HostRecord } from './incident';
+import type { ExtractSpec, TargetSpec } from './plan';
 
 /** A target with its host templates already rendered by the workflow. */
 export interface ResolvedTarget extends Omit<TargetSpec, 'hosts'> {

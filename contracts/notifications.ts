@@ -2,8 +2,8 @@
  * The data of the `sendNotification` activity. Shared by the workflow, activities/ and notify/;
  * pure types.
  */
-import type { IncidentState } from '../incident/types';
-import type { NotificationKind } from '../plan/types';
+import type { IncidentState } from './incident';
+import type { NotificationKind } from './plan';
 
 /** One notification of one kind to a set of people. */
 export interface NotificationInput {

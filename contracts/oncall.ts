@@ -2,7 +2,7 @@
  * The data of the `resolveOnCall` activity. Shared by the workflow, activities/ and oncall/; pure
  * types.
  */
-import type { NotificationKind, Severity } from '../plan/types';
+import type { NotificationKind, Severity } from './plan';
 
 /** What a runbook says about who to involve, to be resolved against the on-call config. */
 export interface ResolveOnCallInput {

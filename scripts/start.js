@@ -21,7 +21,7 @@ function run(cmd, args, what) {
 if (!fs.existsSync(path.join(root, 'node_modules', '@temporalio', 'worker'))) {
   run(npm, ['install', '--no-audit', '--no-fund'], 'installing dependencies (npm install)');
 }
-const built = path.join(root, 'dist', 'cli', 'main.js');
+const built = path.join(root, 'dist', 'apps', 'cli', 'main.js');
 const newestSource = () => {
   let newest = 0;
   const walk = (dir) => {
@@ -40,7 +40,9 @@ if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newestSource()) {
 }
 require(built)
   .main(['start', ...process.argv.slice(2)])
-  .then((code) => { process.exitCode = code; })
+  .then((code) => {
+    process.exitCode = code;
+  })
   .catch((err) => {
     process.stderr.write(`firebreak: ${err && err.message ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -8,12 +8,12 @@ import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
 import type { IncidentActivities } from '../activities/types';
-import { connectTemporal } from '../config/temporal';
-import type { FirebreakConfig } from '../config/types';
-import { SecretStore } from '../secrets';
-import { createSshExecutor } from '../transport/client';
+import { connectTemporal } from '../services/config/temporal';
+import type { FirebreakConfig } from '../services/config/types';
+import { SecretStore } from '../services/secrets';
+import { createSshExecutor } from '../services/transport/client';
 
-export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../config/temporal';
+export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
 export interface WorkerDeps {
   /** Use this connection (the engine shares one); otherwise one is opened from the config. */

@@ -3,8 +3,8 @@
  * plus the optional config file (see config/index.ts). SIGTERM/SIGINT drain gracefully; a second
  * signal exits at once.
  */
-import { loadConfig } from '../config';
-import { temporalAddress } from '../config/temporal';
+import { loadConfig } from '../services/config';
+import { temporalAddress } from '../services/config/temporal';
 import { startWorker } from './index';
 
 export async function main(): Promise<number> {

@@ -14,14 +14,12 @@ import type {
   NoteRequest,
   RefusalSignal,
   RejectRequest,
-} from '../incident/types';
+} from '../contracts/incident';
 
 /** Workflow type name registered by the worker. */
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
-/** Task queue the worker polls unless configured otherwise. */
-export const DEFAULT_TASK_QUEUE = 'firebreak';
 
-export { incidentWorkflowId } from '../plan/context';
+export { incidentWorkflowId } from '../language/plan/context';
 
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
 export const refusalSignal = defineSignal<[RefusalSignal]>('refusal');

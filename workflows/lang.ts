@@ -3,11 +3,11 @@
  * severity mapping (plan/match.ts). Both are pure and sandbox-safe; keeping the imports here means
  * the interpreter names a single module for everything it evaluates.
  */
-import type { AlertInstance } from '../alerts/types';
-import { evaluateCondition, evaluateSuccess, renderTemplate } from '../expressions';
-import type { HostResult } from '../expressions';
-import { effectiveSeverity as severityFor } from '../plan/match';
-import type { Plan, Severity } from '../plan/types';
+import type { AlertInstance } from '../contracts/alert';
+import { evaluateCondition, evaluateSuccess, renderTemplate } from '../language/expressions';
+import type { HostResult } from '../language/expressions';
+import { effectiveSeverity as severityFor } from '../language/plan/match';
+import type { Plan, Severity } from '../contracts/plan';
 
 export { evaluateCondition, evaluateSuccess, renderTemplate };
 export type HostView = HostResult;

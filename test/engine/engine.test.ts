@@ -8,8 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_LOG_DIR, seedDemoLogs } from '../../cli/demo';
-import type { IncidentState } from '../../incident/types';
+import { DEMO_LOG_DIR, seedDemoLogs } from '../../apps/cli/demo';
+import type { IncidentState } from '../../contracts/incident';
 import { freePort } from '../support/services';
 
 const ROOT = join(__dirname, '..', '..');

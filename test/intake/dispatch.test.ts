@@ -4,8 +4,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import type { AlertInstance } from '../../alerts/types';
-import { Dispatcher } from '../../intake/dispatch';
+import type { AlertInstance } from '../../contracts/alert';
+import { Dispatcher } from '../../apps/intake/dispatch';
 import { plan } from './support/fixtures';
 
 interface Call {

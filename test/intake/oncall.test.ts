@@ -1,7 +1,13 @@
 import * as path from 'node:path';
-import { OnCallConfigError, loadOnCall, loadPersonTokens, parseOnCall, resolveOnCall } from '../../oncall';
+import {
+  OnCallConfigError,
+  loadOnCall,
+  loadPersonTokens,
+  parseOnCall,
+  resolveOnCall,
+} from '../../services/oncall';
 import { createOnCallActivities } from '../../activities/oncall';
-import { loadLibrary } from '../../library';
+import { loadLibrary } from '../../frontend/library';
 import type { ResolveOnCallInput } from '../../activities/types';
 
 const example = loadOnCall(path.join(__dirname, '..', '..', 'oncall.yaml'));

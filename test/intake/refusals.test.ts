@@ -9,10 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { REFUSAL_HTTP_STATUS, REFUSAL_TYPES, refusal } from '../../contracts/refusals';
-import type { Channel } from '../../incident/types';
-import { buildIntake, libraryFromPlans } from '../../intake';
-import { refusalOf, refusalStatus } from '../../intake/errors';
-import { signApproval } from '../../notify';
+import type { Channel } from '../../contracts/incident';
+import { buildIntake, libraryFromPlans } from '../../apps/intake';
+import { refusalOf, refusalStatus } from '../../apps/intake/errors';
+import { signApproval } from '../../services/notify';
 import { config, plan, state } from './support/fixtures';
 import { asClientSees, refusingClient } from './support/refusing-client';
 

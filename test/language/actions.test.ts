@@ -9,10 +9,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getAction } from '../../actions';
-import { evaluateSuccess, renderTemplate } from '../../expressions';
-import type { ExpressionContext, ExtractedValue } from '../../plan/types';
-import { extractAll } from '../../transport/output';
+import { getAction } from '../../language/actions';
+import { evaluateSuccess, renderTemplate } from '../../language/expressions';
+import type { ExpressionContext, ExtractedValue } from '../../contracts/plan';
+import { extractAll } from '../../services/transport/output';
 
 const ctx: ExpressionContext = {
   labels: {},

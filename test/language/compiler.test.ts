@@ -1,6 +1,6 @@
-import { planHash } from '../../compiler/compile';
-import { DEFAULT_ESCALATION_MS, type CommandStep, type Plan } from '../../plan/types';
-import { validateRunbook } from '../../validator';
+import { planHash } from '../../frontend/compiler/compile';
+import { DEFAULT_ESCALATION_MS, type CommandStep, type Plan } from '../../contracts/plan';
+import { validateRunbook } from '../../frontend/validator';
 
 const SOURCE = `
 apiVersion: firebreak/v1

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExpressionContext } from '../../plan/types';
+import type { ExpressionContext } from '../../contracts/plan';
 import {
   checkExpression,
   evaluateCondition,
@@ -17,7 +17,7 @@ import {
   secretEnvName,
   shellQuote,
   CONDITION_ROOTS,
-} from '../../expressions';
+} from '../../language/expressions';
 
 function ctx(over: Partial<ExpressionContext> = {}): ExpressionContext {
   return {

@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { loadYamlPositioned } from '../../loader';
-import { fastLoad } from '../../loader/fast';
+import { loadYamlPositioned } from '../../frontend/loader';
+import { fastLoad } from '../../frontend/loader/fast';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { validateRunbook } from '../../validator';
+import { validateRunbook } from '../../frontend/validator';
 
 const ROOT = join(__dirname, '..', '..');
 const seeds = ['service-down.yaml', 'qcat-db-pool-exhausted.yaml', 'marketprism-compose-restart.yaml'].map(

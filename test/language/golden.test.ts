@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostics } from '../../loader/diagnostics';
-import { validateRunbook } from '../../validator';
+import { formatDiagnostics } from '../../frontend/loader/diagnostics';
+import { validateRunbook } from '../../frontend/validator';
 
 const ROOT = join(__dirname, '..', '..');
 const DIR = 'test/language/fixtures/broken';

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAlertmanagerWebhook } from '../../alerts/alertmanager';
-import { loadLibrary, matchAlert } from '../../library';
-import { formatDiagnostics } from '../../loader/diagnostics';
-import { run } from '../../cli/validate';
+import { parseAlertmanagerWebhook } from '../../frontend/alerts/alertmanager';
+import { loadLibrary, matchAlert } from '../../frontend/library';
+import { formatDiagnostics } from '../../frontend/loader/diagnostics';
+import { run } from '../../apps/cli/validate';
 import { captureIO, type CapturedIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
-import { parseAlertmanagerWebhook, labelsFingerprint } from '../../alerts/alertmanager';
-import { isAlertPayloadError } from '../../alerts/errors';
-import { effectiveSeverity, matchesTrigger } from '../../plan/match';
-import type { TriggerSpec } from '../../plan/types';
+import { parseAlertmanagerWebhook, labelsFingerprint } from '../../frontend/alerts/alertmanager';
+import { isAlertPayloadError } from '../../frontend/alerts/errors';
+import { effectiveSeverity, matchesTrigger } from '../../language/plan/match';
+import type { TriggerSpec } from '../../contracts/plan';
 
 const trigger: TriggerSpec = {
   matchers: [

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../cli/plan';
+import { run } from '../../apps/cli/plan';
 import { captureIO, type CapturedIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
 /** A workflow that only exercises the expression layer, bundled by sandbox.test.ts. */
-import { evaluateCondition, parseTemplate, renderTemplate } from '../../expressions';
-import { matchesTrigger } from '../../plan/match';
-import type { ExpressionContext } from '../../plan/types';
+import { evaluateCondition, parseTemplate, renderTemplate } from '../../language/expressions';
+import { matchesTrigger } from '../../language/plan/match';
+import type { ExpressionContext } from '../../contracts/plan';
 
 export async function expressionsInSandbox(
   ctx: ExpressionContext,

@@ -5,7 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../support/temporal';
-import type { ExpressionContext } from '../../plan/types';
+import type { ExpressionContext } from '../../contracts/plan';
 import type { expressionsInSandbox } from './sandbox-workflow';
 
 let env: TestWorkflowEnvironment;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { createNotifyActivities } from '../../activities/notify';
-import { ApprovalLinkError, createMailer, signApproval, verifyApproval } from '../../notify';
+import { ApprovalLinkError, createMailer, signApproval, verifyApproval } from '../../services/notify';
 import { config, state } from '../intake/support/fixtures';
 import { startSmtp } from '../intake/support/smtp';
 

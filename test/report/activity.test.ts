@@ -7,8 +7,8 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { createReportActivities, reportFileStem } from '../../activities/report';
 import type { ReportActivityDeps, ReportMailMessage } from '../../activities/report';
-import { createMailer } from '../../notify/mailer';
-import { renderReports } from '../../report';
+import { createMailer } from '../../services/notify/mailer';
+import { renderReports } from '../../services/report';
 import { SECRET, scriptedIncident } from './fixtures/incident-state';
 
 const SECRET_ENV = 'FIREBREAK_TEST_REPORT_PG_PASSWORD';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import type { Browser, Page } from 'puppeteer-core';
-import { renderHtml } from '../../report';
+import { renderHtml } from '../../services/report';
 import { SECRET, scriptedIncident } from './fixtures/incident-state';
 
 const CHROMIUM = '/usr/bin/chromium';

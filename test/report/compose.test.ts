@@ -65,7 +65,7 @@ describe('docker-compose.yml', () => {
     expect(svc('worker').image).toBe('firebreak:local');
     expect(svc('intake').image).toBe('firebreak:local');
     expect(svc('worker').command).toEqual(['node', 'dist/worker/main.js']);
-    expect(svc('intake').command).toEqual(['node', 'dist/intake/main.js']);
+    expect(svc('intake').command).toEqual(['node', 'dist/apps/intake/main.js']);
     expect(svc('intake').healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8680/healthz');
   });
 

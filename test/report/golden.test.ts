@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderReports } from '../../report';
-import type { ReportOptions } from '../../report';
+import { renderReports } from '../../services/report';
+import type { ReportOptions } from '../../services/report';
 import { everyKindIncident } from './fixtures/every-kind';
 import { SECRET, scriptedIncident } from './fixtures/incident-state';
 

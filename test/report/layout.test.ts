@@ -1,5 +1,5 @@
-import { buildReportModel, renderReports, reportLayout } from '../../report';
-import type { ReportLayout, ReportOptions } from '../../report';
+import { buildReportModel, renderReports, reportLayout } from '../../services/report';
+import type { ReportLayout, ReportOptions } from '../../services/report';
 import { everyKindIncident } from './fixtures/every-kind';
 import { SECRET } from './fixtures/incident-state';
 

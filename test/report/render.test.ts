@@ -1,9 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IncidentState } from '../../incident/types';
-import { createMasker, formatDuration, renderHtml, renderMarkdown, renderReports } from '../../report';
-import type { ReportOptions } from '../../report';
+import type { IncidentState } from '../../contracts/incident';
+import {
+  createMasker,
+  formatDuration,
+  renderHtml,
+  renderMarkdown,
+  renderReports,
+} from '../../services/report';
+import type { ReportOptions } from '../../services/report';
 import { SECRET, scriptedIncident } from './fixtures/incident-state';
 
 const GOLDEN = join(__dirname, 'fixtures', 'incident.md');

@@ -11,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import type { ReportMailMessage } from '../../activities/report';
 import { createReportActivities } from '../../activities/report';
 import type { IncidentActivities, WriteReportInput } from '../../activities/types';
-import type { IncidentState, OnCallSnapshot } from '../../incident/types';
+import type { IncidentState, OnCallSnapshot } from '../../contracts/incident';
 import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { createTimeSkippingEnv, quietRuntime, workflowBundle } from '../support/temporal';

@@ -1,5 +1,5 @@
-import { Masker } from '../../secrets';
-import { createMasker } from '../../report';
+import { Masker } from '../../services/secrets';
+import { createMasker } from '../../services/report';
 
 const SECRET = 'p@ss w0rd/"quoted"';
 

@@ -1,5 +1,5 @@
 /** Runs CLI commands in-process and keeps what they print. */
-import type { CliIO } from '../../cli/io';
+import type { CliIO } from '../../apps/cli/io';
 
 export type CapturedIO = CliIO & { stdout: string[]; stderr: string[] };
 

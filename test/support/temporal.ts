@@ -13,9 +13,9 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { devServerArgs } from '../../engine/devserver';
-import type { DevDbSync } from '../../engine/devserver';
-import { ensureDevServerBinary, ensureTestServerBinary } from '../../scripts/provision';
+import { devServerArgs } from '../../apps/engine/devserver';
+import type { DevDbSync } from '../../apps/engine/devserver';
+import { ensureDevServerBinary, ensureTestServerBinary } from '../../services/provision';
 
 let runtimeInstalled = false;
 /** Keeps worker chatter out of test output (warnings and errors still show). */

@@ -1,6 +1,6 @@
 /** Shared builders for the transport/ tests. */
 import type { ResolvedTarget, RunCommandInput } from '../../activities/types';
-import type { FirebreakConfig } from '../../config/types';
+import type { FirebreakConfig } from '../../services/config/types';
 
 export function sshConfig(over: Partial<FirebreakConfig['ssh']> = {}): FirebreakConfig['ssh'] {
   return {

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommandActivities } from '../../activities/commands';
-import { shellQuote } from '../../expressions/quote';
-import { SecretStore } from '../../secrets';
+import { shellQuote } from '../../language/expressions/quote';
+import { SecretStore } from '../../services/secrets';
 import { input, sshConfig } from './helpers';
 
 let home: string;

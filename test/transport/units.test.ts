@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommandActivities } from '../../activities/commands';
-import { mapLimit, parseHostSpec, resolveEndpoints } from '../../transport/hosts';
+import { mapLimit, parseHostSpec, resolveEndpoints } from '../../services/transport/hosts';
 import {
   hostKeyAlgorithmsFor,
   fingerprint,
@@ -12,9 +12,9 @@ import {
   knownHostName,
   parseKnownHosts,
   verifyHostKey,
-} from '../../transport/knownHosts';
-import { capText, extractValue } from '../../transport/output';
-import { buildWrapper, parseMarkers } from '../../transport/wrapper';
+} from '../../services/transport/knownHosts';
+import { capText, extractValue } from '../../services/transport/output';
+import { buildWrapper, parseMarkers } from '../../services/transport/wrapper';
 import { input, sshConfig, target } from './helpers';
 
 const KEY_A = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);

@@ -3,7 +3,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { IncidentState } from '../../incident/types';
+import type { IncidentState } from '../../contracts/incident';
 import {
   alertSignal,
   approveUpdate,

@@ -4,8 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../config';
-import { ensureDevServerBinary, ensureTestServerBinary } from '../../scripts/provision';
+import { ConfigError, loadConfig } from '../../services/config';
+import { ensureDevServerBinary, ensureTestServerBinary } from '../../services/provision';
 
 let home: string;
 beforeEach(() => {

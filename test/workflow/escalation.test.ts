@@ -3,9 +3,9 @@
  * interval, walk the chain in order, repeat at the last level, and stop on acknowledgement.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { IncidentState } from '../../incident/types';
-import type { Severity } from '../../plan/types';
-import { DEFAULT_ESCALATION_MS } from '../../plan/types';
+import type { IncidentState } from '../../contracts/incident';
+import type { Severity } from '../../contracts/plan';
+import { DEFAULT_ESCALATION_MS } from '../../contracts/plan';
 import { ackUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { updateFailure } from '../support/temporal';

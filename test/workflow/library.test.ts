@@ -5,10 +5,10 @@
  */
 import { resolve } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { AlertInstance } from '../../alerts/types';
-import type { IncidentState } from '../../incident/types';
-import { loadLibrary } from '../../library';
-import type { Plan } from '../../plan/types';
+import type { AlertInstance } from '../../contracts/alert';
+import type { IncidentState } from '../../contracts/incident';
+import { loadLibrary } from '../../frontend/library';
+import type { Plan } from '../../contracts/plan';
 import { approveUpdate, closeUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { fakeActivities, ONCALL, type FakeActivities } from './support/fakes';

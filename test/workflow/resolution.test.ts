@@ -5,8 +5,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { IncidentState } from '../../incident/types';
-import { DEFAULT_ESCALATION_MS } from '../../plan/types';
+import type { IncidentState } from '../../contracts/incident';
+import { DEFAULT_ESCALATION_MS } from '../../contracts/plan';
 import { alertSignal, closeUpdate, noteUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { REFUSAL_TYPES } from '../../contracts/refusals';

@@ -3,8 +3,8 @@
  * JVM misses the SDK's start window) supports time skipping and is stopped by teardown.
  */
 import { Worker } from '@temporalio/worker';
-import { ensureTestServerBinary } from '../../scripts/provision';
-import { DEFAULT_ESCALATION_MS } from '../../plan/types';
+import { ensureTestServerBinary } from '../../services/provision';
+import { DEFAULT_ESCALATION_MS } from '../../contracts/plan';
 import { stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { quietRuntime, startOwnTestServer, waitForPort, workflowBundle } from '../support/temporal';

@@ -4,7 +4,7 @@
  * what must survive a continue-as-new travels in {@link IncidentResume}.
  */
 import { workflowInfo, type CancellationScope } from '@temporalio/workflow';
-import type { Actor, IncidentInput, IncidentResume, IncidentState } from '../../incident/types';
+import type { Actor, IncidentInput, IncidentResume, IncidentState } from '../../contracts/incident';
 
 /** History length after which an incident waiting for a human continues-as-new (Temporal warns at 10k). */
 export const CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;

@@ -4,7 +4,7 @@
  * it; the main flow can only make it page sooner ({@link EscalationClock.escalate}).
  */
 import { condition } from '@temporalio/workflow';
-import type { Plan, Severity } from '../../plan/types';
+import type { Plan, Severity } from '../../contracts/plan';
 import type { IncidentControl } from './control';
 import type { Notifier } from './notifier';
 import type { IncidentStore } from './store';

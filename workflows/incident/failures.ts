@@ -4,8 +4,8 @@
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { FAILURE_TYPES } from '../../contracts/failures';
-import type { OnCallSnapshot } from '../../incident/types';
-import type { Plan } from '../../plan/types';
+import type { OnCallSnapshot } from '../../contracts/incident';
+import type { Plan } from '../../contracts/plan';
 
 /** Thrown out of the wait for a human when history is long: the top level continues-as-new. */
 export class Suspend extends Error {

@@ -3,8 +3,8 @@
  * cancellation scope so a resolved alert or a human close can stop it mid-step.
  */
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import type { IncidentStatus } from '../../incident/types';
-import type { DiagnosticStep, Plan, RemediationStep } from '../../plan/types';
+import type { IncidentStatus } from '../../contracts/incident';
+import type { DiagnosticStep, Plan, RemediationStep } from '../../contracts/plan';
 import type { IncidentControl } from './control';
 import type { EscalationClock } from './escalation';
 import { StopFlow, Suspend, errorMessage, planOnlyOnCall } from './failures';

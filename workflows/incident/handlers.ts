@@ -6,8 +6,8 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import { REFUSAL_TYPES, refusal } from '../../contracts/refusals';
-import { TERMINAL_STATUSES } from '../../incident/types';
-import type { Actor, ApproveRequest, OnCallSnapshot } from '../../incident/types';
+import { TERMINAL_STATUSES } from '../../contracts/incident';
+import type { Actor, ApproveRequest, OnCallSnapshot } from '../../contracts/incident';
 import {
   ackUpdate,
   alertSignal,

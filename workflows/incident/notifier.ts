@@ -5,8 +5,8 @@
  */
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { IncidentActivities, NotificationInput } from '../../activities/types';
-import type { IncidentInput, IncidentState } from '../../incident/types';
-import type { NotificationKind } from '../../plan/types';
+import type { IncidentInput, IncidentState } from '../../contracts/incident';
+import type { NotificationKind } from '../../contracts/plan';
 import type { IncidentControl } from './control';
 import { errorMessage } from './failures';
 import type { IncidentStore } from './store';

@@ -3,8 +3,8 @@
  */
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { IncidentActivities } from '../../activities/types';
-import type { OnCallSnapshot } from '../../incident/types';
-import type { Plan, Severity } from '../../plan/types';
+import type { OnCallSnapshot } from '../../contracts/incident';
+import type { Plan, Severity } from '../../contracts/plan';
 
 /** Patch marker: the on-call lookup became a local activity. */
 export const LOCAL_ONCALL_PATCH = 'local-oncall-lookup';

@@ -3,7 +3,7 @@
  */
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { IncidentActivities } from '../../activities/types';
-import type { IncidentInput } from '../../incident/types';
+import type { IncidentInput } from '../../contracts/incident';
 import { errorMessage } from './failures';
 import type { Notifier } from './notifier';
 import type { IncidentStore } from './store';

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from '../../activities/types';
 import { FAILURE_TYPES } from '../../contracts/failures';
-import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../plan/types';
+import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../contracts/plan';
 import { evaluateCondition, evaluateSuccess, renderTemplate } from '../lang';
 import { errorMessage, workerLost } from './failures';
 import { recoverOutcome } from './recovery';

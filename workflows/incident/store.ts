@@ -18,8 +18,8 @@ import type {
   TimelineEntry,
   TimelineEntryOf,
   TimelineKind,
-} from '../../incident/types';
-import type { ExecutableStep, Severity } from '../../plan/types';
+} from '../../contracts/incident';
+import type { ExecutableStep, Severity } from '../../contracts/plan';
 
 /** Workflow time (deterministic: fixed within one activation), ISO 8601. */
 export const now = (): string => new Date().toISOString();

@@ -2,7 +2,7 @@
  * A remediation's `verify:` block: its probes polled until they all pass or the attempts run out.
  */
 import { sleep } from '@temporalio/workflow';
-import type { VerifySpec } from '../../plan/types';
+import type { VerifySpec } from '../../contracts/plan';
 import type { StepRunner } from './steps';
 import type { IncidentStore } from './store';
 

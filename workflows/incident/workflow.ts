@@ -11,8 +11,8 @@
  * handlers.ts answers messages. This function wires them together and waits for the outcome.
  */
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
-import type { IncidentInput, IncidentState, IncidentStatus } from '../../incident/types';
-import { initialContext } from '../../plan/context';
+import type { IncidentInput, IncidentState, IncidentStatus } from '../../contracts/incident';
+import { initialContext } from '../../language/plan/context';
 import { effectiveSeverity } from '../lang';
 import { IncidentControl } from './control';
 import { EscalationClock } from './escalation';

@@ -1,7 +1,7 @@
-import type { AlertInstance } from '../../../alerts/types';
-import type { IncidentState } from '../../../incident/types';
-import type { Plan } from '../../../plan/types';
-import type { FirebreakConfig } from '../../../config/types';
+import type { AlertInstance } from '../../../contracts/alert';
+import type { IncidentState } from '../../../contracts/incident';
+import type { Plan } from '../../../contracts/plan';
+import type { FirebreakConfig } from '../../../services/config/types';
 
 export function alert(over: Partial<AlertInstance> = {}): AlertInstance {
   return {

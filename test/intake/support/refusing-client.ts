@@ -5,7 +5,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { DefaultFailureConverter, defaultPayloadConverter, ensureTemporalFailure } from '@temporalio/common';
-import type { IncidentState } from '../../../incident/types';
+import type { IncidentState } from '../../../contracts/incident';
 
 const converter = new DefaultFailureConverter();
 

@@ -4,7 +4,7 @@
  * Run with `node -r test/support/register-ts.js`; prints "ready" once polling.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../../config';
+import { loadConfig } from '../../../services/config';
 import { createActivities } from '../../../activities';
 import { startWorker } from '../../../worker';
 import { fakeActivities } from './fakes';

@@ -8,7 +8,7 @@ import type {
   RunCommandResult,
   WriteReportInput,
 } from '../../../activities/types';
-import type { HostRecord, OnCallSnapshot } from '../../../incident/types';
+import type { HostRecord, OnCallSnapshot } from '../../../contracts/incident';
 
 export const ONCALL: OnCallSnapshot = {
   people: {

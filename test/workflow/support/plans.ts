@@ -2,10 +2,10 @@
  * Small hand-built Plans for workflow tests (the compiler is tested by the language helper; here we
  * need exact control over steps, approvals and timings).
  */
-import type { AlertInstance } from '../../../alerts/types';
-import type { IncidentInput } from '../../../incident/types';
-import type { CommandStep, Plan, RemediationStep, Severity, Template } from '../../../plan/types';
-import { DEFAULT_ESCALATION_MS, PLAN_VERSION } from '../../../plan/types';
+import type { AlertInstance } from '../../../contracts/alert';
+import type { IncidentInput } from '../../../contracts/incident';
+import type { CommandStep, Plan, RemediationStep, Severity, Template } from '../../../contracts/plan';
+import { DEFAULT_ESCALATION_MS, PLAN_VERSION } from '../../../contracts/plan';
 
 export const lit = (s: string, mode: Template['mode'] = 'shell'): Template => ({ mode, parts: [{ lit: s }] });
 

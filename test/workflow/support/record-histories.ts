@@ -10,8 +10,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { IncidentState } from '../../../incident/types';
-import { DEFAULT_ESCALATION_MS } from '../../../plan/types';
+import type { IncidentState } from '../../../contracts/incident';
+import { DEFAULT_ESCALATION_MS } from '../../../contracts/plan';
 import {
   ackUpdate,
   alertSignal,
@@ -25,7 +25,7 @@ import { incidentWorkflow } from '../../../workflows/incident';
 import { createTimeSkippingEnv, workflowBundle } from '../../support/temporal';
 import { fakeActivities } from './fakes';
 import { commandStep, makeAlert, makePlan, remediation } from './plans';
-import type { Plan } from '../../../plan/types';
+import type { Plan } from '../../../contracts/plan';
 
 export const FIXTURES_DIR = resolve(__dirname, '../fixtures/histories');
 const taskQueue = 'wf-record';

@@ -1,0 +1,148 @@
+/**
+ * The whole engine in one process, for `npm start` / `firebreak start`: validates the runbook
+ * library and the on-call config (refusing to start on either being invalid), brings up Temporal
+ * (the embedded dev server unless TEMPORAL_ADDRESS names one), then the worker and the intake.
+ */
+import { Client } from '@temporalio/client';
+import { loadConfig } from '../../services/config';
+import type { FirebreakConfig } from '../../services/config/types';
+import { createMetrics, libraryFromPlans, startIntake } from '../intake';
+import type { RunningIntake } from '../intake';
+import { loadPersonTokens } from '../../services/oncall';
+import { connectTemporal } from '../../services/config/temporal';
+import { startWorker } from '../../worker';
+import type { RunningWorker } from '../../worker';
+import { startDevServer } from './devserver';
+import type { DevDbSync, DevServer } from './devserver';
+import { EngineError } from '../../services/config/errors';
+import { checkInputs } from '../../services/config/inputs';
+
+export { EngineError } from '../../services/config/errors';
+
+export interface EngineOptions {
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface RunningEngine {
+  config: FirebreakConfig;
+  intakeUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  /** Stops intake, worker, connections and the embedded server, in that order. */
+  stop(): Promise<void>;
+  /** Settles when the worker stops on its own (a crash rejects). */
+  done: Promise<void>;
+}
+
+function port(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new EngineError(`${key}: expected a port number, got "${raw}"`);
+  return n;
+}
+
+function devSync(env: NodeJS.ProcessEnv): DevDbSync {
+  const raw = env.FIREBREAK_DEV_DB_SYNC;
+  if (raw === undefined || raw === '' || raw === 'normal') return 'normal';
+  if (raw === 'full') return 'full';
+  throw new EngineError(`FIREBREAK_DEV_DB_SYNC: expected "normal" or "full", got "${raw}"`);
+}
+
+function describeMail(config: FirebreakConfig): string {
+  if (!config.mail.smtpUrl) return `.eml files in ${config.mail.outboxDir}`;
+  const u = new URL(config.mail.smtpUrl);
+  return `SMTP ${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 25)}`;
+}
+
+export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngine> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`firebreak: ${line}\n`));
+  const config = loadConfig(env);
+  const { plans, oncall } = checkInputs(config);
+  log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`while stopping: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.temporal.address) {
+      devServer = await startDevServer({
+        home: config.home,
+        host: '127.0.0.1',
+        port: port(env, 'TEMPORAL_PORT', 7233),
+        uiPort: port(env, 'TEMPORAL_UI_PORT', 8233),
+        sync: devSync(env),
+        log,
+      });
+      cleanups.push(() => devServer!.stop());
+      config.temporal.address = devServer.address;
+      config.temporal.uiBaseUrl ??= devServer.uiUrl;
+      log(`Temporal dev server on ${devServer.address} (state in ${config.home}/temporal/temporal.db)`);
+    }
+
+    // One native connection serves both the worker and the intake's client.
+    const connection = await connectTemporal(config, env);
+    cleanups.push(() => connection.close());
+    const worker: RunningWorker = await startWorker(config, {
+      connection,
+      activityDeps: { oncall, log },
+    });
+    cleanups.push(() => worker.shutdown());
+
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const intake: RunningIntake = await startIntake(config, {
+      client,
+      library: libraryFromPlans(plans),
+      tokens: loadPersonTokens(oncall, env),
+      metrics: createMetrics({ defaultMetrics: true }),
+    });
+    cleanups.push(() => intake.close());
+
+    return {
+      config,
+      intakeUrl: intake.url,
+      temporalAddress: config.temporal.address,
+      ...(config.temporal.uiBaseUrl ? { temporalUiUrl: config.temporal.uiBaseUrl } : {}),
+      stop: stopAll,
+      done: worker.done,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The banner `npm start` prints once everything is up. */
+export function banner(engine: RunningEngine): string {
+  const c = engine.config;
+  return [
+    '',
+    'Firebreak is running.',
+    `  intake        ${engine.intakeUrl}   (POST /v1/alerts/alertmanager, GET /v1/incidents, GET /healthz)`,
+    `  Temporal      ${engine.temporalAddress}${engine.temporalUiUrl ? `   UI: ${engine.temporalUiUrl}` : ''}`,
+    `  mail          ${describeMail(c)}`,
+    `  reports       ${c.reportsDir}`,
+    `  state         ${c.home}`,
+    '',
+    'Fire the demo alert (local target, needs your approval):',
+    `  npx firebreak alert fire demo --url ${engine.intakeUrl}/v1/alerts/alertmanager`,
+    'then watch and approve it:',
+    '  npx firebreak incident list',
+    '  npx firebreak incident approve <incident-id> <step-id> --as alice',
+    '',
+    'Ctrl-C stops everything; in-flight incidents resume on the next start.',
+    '',
+  ].join('\n');
+}

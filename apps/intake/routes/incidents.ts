@@ -1,0 +1,164 @@
+/**
+ * The incident API for humans: list and show (open to anyone who can reach the intake), and the
+ * updates — ack, notes, approve, reject, close — as the person an API token names. The workflow's
+ * update validators decide whether that person may; a refusal is recorded on the incident.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Actor, IncidentState, RefusalSignal } from '../../../contracts/incident';
+import {
+  INCIDENT_WORKFLOW,
+  ackUpdate,
+  approveUpdate,
+  closeUpdate,
+  noteUpdate,
+  rejectUpdate,
+  stateQuery,
+} from '../../../workflows/definitions';
+import { recordRefusal, updateRefusal } from '../audit';
+import type { IntakeContext } from '../context';
+import * as S from '../schemas';
+import { fromVisibility, summarize } from '../summary';
+
+type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
+type IdParams = { id: string };
+type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
+
+/** Run `fn` over items with at most `limit` in flight. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
+  const limit = q.limit ?? 100;
+  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+  if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
+  if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
+  const execs: WorkflowExecutionInfo[] = [];
+  for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    execs.push(w);
+    if (execs.length >= limit) break;
+  }
+  return execs;
+}
+
+function queryRoutes(app: FastifyInstance, { client }: Options): void {
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/incidents',
+    { schema: { querystring: S.listQuery } },
+    async (req) => {
+      const execs = await listExecutions(client, req.query);
+      const incidents = await mapLimit(execs, 8, async (w) => {
+        try {
+          return summarize(await client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery));
+        } catch {
+          return fromVisibility(w);
+        }
+      });
+      return { incidents };
+    },
+  );
+
+  app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>
+    client.workflow.getHandle(req.params.id).query(stateQuery),
+  );
+}
+
+/**
+ * POST `path` runs `run` as the token's person and answers the incident's summary; a refusal is
+ * recorded on the incident's audit trail, then answered by the error handler.
+ */
+function updateRoute<B>(
+  app: FastifyInstance,
+  { client, auth }: Options,
+  route: { path: string; body: object; action: RefusalSignal['action'] },
+  run: (id: string, actor: Actor, body: B) => Promise<IncidentState>,
+): void {
+  app.post<{ Params: IdParams; Body: B | null }>(
+    route.path,
+    { schema: { params: S.idParams, body: route.body } },
+    async (req) => {
+      const actor = auth.actorOf(req);
+      const { id } = req.params;
+      const body = (req.body ?? {}) as B;
+      try {
+        return summarize(await run(id, actor, body));
+      } catch (err) {
+        const reason = updateRefusal(err);
+        if (reason) {
+          const stepId = (body as { stepId?: unknown }).stepId;
+          await recordRefusal(client, id, {
+            actor,
+            action: route.action,
+            ...(typeof stepId === 'string' ? { stepId } : {}),
+            reason,
+          });
+        }
+        throw err;
+      }
+    },
+  );
+}
+
+type Comment = { comment?: string };
+const comment = (b: Comment) => (b.comment ? { comment: b.comment } : {});
+
+function updateRoutes(app: FastifyInstance, opts: Options): void {
+  const { client, metrics } = opts;
+  const handle = (id: string) => client.workflow.getHandle(id);
+  updateRoute<Comment>(
+    app,
+    opts,
+    { path: '/v1/incidents/:id/ack', body: S.ackBody, action: 'ack' },
+    (id, actor, b) => handle(id).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
+  );
+  updateRoute<{ text: string }>(
+    app,
+    opts,
+    { path: '/v1/incidents/:id/notes', body: S.noteBody, action: 'note' },
+    (id, actor, b) => handle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
+  );
+  for (const decision of ['approve', 'reject'] as const) {
+    const update = decision === 'approve' ? approveUpdate : rejectUpdate;
+    updateRoute<{ stepId: string } & Comment>(
+      app,
+      opts,
+      { path: `/v1/incidents/:id/${decision}`, body: S.decisionBody, action: decision },
+      async (id, actor, b) => {
+        try {
+          const s = await handle(id).executeUpdate(update, {
+            args: [{ stepId: b.stepId, actor, ...comment(b) }],
+          });
+          metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
+          return s;
+        } catch (err) {
+          metrics.approvals.inc({ decision, channel: 'api', outcome: 'refused' });
+          throw err;
+        }
+      },
+    );
+  }
+  updateRoute<{ outcome?: 'resolved' | 'failed' } & Comment>(
+    app,
+    opts,
+    { path: '/v1/incidents/:id/close', body: S.closeBody, action: 'close' },
+    (id, actor, b) =>
+      handle(id).executeUpdate(closeUpdate, {
+        args: [{ actor, outcome: b.outcome ?? 'resolved', ...comment(b) }],
+      }),
+  );
+}
+
+export const incidentRoutes: FastifyPluginAsync<Options> = async (app, opts) => {
+  queryRoutes(app, opts);
+  updateRoutes(app, opts);
+};

@@ -1,0 +1,115 @@
+/**
+ * The intake HTTP API (Fastify): alert webhooks that start or join incidents, the incident API
+ * for humans (identity from API tokens), one-click approval links, health and metrics — one
+ * plugin per route group (routes/), wired here with the context they share.
+ */
+import type { Client } from '@temporalio/client';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { FirebreakConfig } from '../../services/config/types';
+import { matchAlert } from '../../frontend/library';
+import type { Plan } from '../../contracts/plan';
+import { createAuth } from './auth';
+import type { IntakeContext } from './context';
+import { Dispatcher } from './dispatch';
+import { intakeErrorHandler } from './error-handler';
+import { createIngest } from './ingest';
+import type { IntakeLibrary } from './ingest';
+import { createMetrics } from './metrics';
+import type { IntakeMetrics } from './metrics';
+import { alertRoutes } from './routes/alerts';
+import { approvalLinkRoutes } from './routes/approval-links';
+import { healthRoutes } from './routes/health';
+import { incidentRoutes } from './routes/incidents';
+
+export type { IntakeLibrary } from './ingest';
+
+export function libraryFromPlans(plans: Plan[]): IntakeLibrary {
+  return { match: (alert) => matchAlert(plans, alert) };
+}
+
+export interface IntakeDeps {
+  client: Client;
+  config: FirebreakConfig;
+  /** A getter lets the engine swap in a reloaded library without restarting the intake. */
+  library: IntakeLibrary | (() => IntakeLibrary);
+  /** Extra API tokens → person ids (e.g. from the on-call file), merged with config.intake.tokens. */
+  tokens?: Record<string, string>;
+  metrics?: IntakeMetrics;
+  logger?: boolean;
+  /** Observes every incident started: receipt → workflow started (ms). For benchmarks and the engine. */
+  onIncidentStarted?: (incidentId: string, latencyMs: number) => void;
+}
+
+function dispatcherFor(deps: IntakeDeps, metrics: IntakeMetrics): Dispatcher {
+  const { client, config } = deps;
+  const publicUrl = config.intake.publicUrl.replace(/\/+$/, '');
+  return new Dispatcher({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    links: {
+      incidentBaseUrl: `${publicUrl}/v1/incidents`,
+      ...(config.temporal.uiBaseUrl ? { temporalUiBaseUrl: config.temporal.uiBaseUrl } : {}),
+    },
+    onStarted: (id, ms) => {
+      metrics.startLatency.observe(ms / 1000);
+      deps.onIncidentStarted?.(id, ms);
+    },
+  });
+}
+
+function contextFor(deps: IntakeDeps): IntakeContext {
+  const { client, config } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  return {
+    client,
+    config,
+    metrics,
+    auth: createAuth(config.intake.alertToken, { ...config.intake.tokens, ...(deps.tokens ?? {}) }),
+    ingest: createIngest({
+      dispatcher: dispatcherFor(deps, metrics),
+      library: () => (typeof deps.library === 'function' ? deps.library() : deps.library),
+      metrics,
+    }),
+  };
+}
+
+export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
+  const ctx = contextFor(deps);
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: ctx.config.intake.bodyLimitBytes,
+    // Signed approval tokens travel as a path parameter.
+    routerOptions: { maxParamLength: 4096 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  // Hook and error handler first: the plugins' routes inherit them.
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.requestDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.setErrorHandler(intakeErrorHandler);
+  await app.register(alertRoutes, ctx);
+  await app.register(incidentRoutes, ctx);
+  await app.register(approvalLinkRoutes, ctx);
+  await app.register(healthRoutes, ctx);
+  return app;
+}
+
+export interface RunningIntake {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Build and listen on config.intake.host:port (port 0 picks a free one); the engine calls this in-process. */
+export async function startIntake(
+  config: FirebreakConfig,
+  deps: Omit<IntakeDeps, 'config'>,
+): Promise<RunningIntake> {
+  const app = await buildIntake({ ...deps, config });
+  const address = await app.listen({ host: config.intake.host, port: config.intake.port });
+  return { app, url: address, close: () => app.close() };
+}

@@ -1,0 +1,150 @@
+/**
+ * A runbook library: every `*.yaml`/`*.yml` under a directory (or an explicit file list),
+ * validated and compiled, with ids unique across the library; and which plans an alert triggers.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { AlertInstance } from '../../contracts/alert';
+import { loadYamlPositioned, positionOf, sortDiagnostics, type Diagnostic, type Position } from '../loader';
+import { matchesTrigger } from '../../language/plan/match';
+import type { Plan } from '../../contracts/plan';
+import { validateRunbook, type ValidateOptions } from '../validator';
+
+export interface Library {
+  plans: Plan[];
+  /** Sorted by file, line, column. */
+  diagnostics: Diagnostic[];
+  /** Every runbook file looked at, in order. */
+  files: string[];
+}
+
+/** Bounds on the directory walk (a library is tens of files; this stops a mistaken `/`). */
+const MAX_DEPTH = 8;
+const MAX_FILES = 20_000;
+
+const isRunbookFile = (name: string): boolean => /\.ya?ml$/i.test(name);
+
+/** Runbook files under `dir`, sorted, skipping hidden directories and node_modules. */
+export function findRunbookFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    if (depth > MAX_DEPTH || out.length >= MAX_FILES) return;
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && isRunbookFile(e.name) && out.length < MAX_FILES) out.push(p);
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/** One runbook file to validate; `root` is the directory plan file names are relative to. */
+interface LibraryEntry {
+  file: string;
+  root: string;
+}
+
+/** What validating one file produced. */
+interface EntryResult {
+  file: string;
+  diagnostics: Diagnostic[];
+  plan?: Plan;
+}
+
+/** Where `metadata.id` sits in a file (read again: only needed for the rare duplicate id). */
+function idPosition(file: string): Position {
+  try {
+    return positionOf(loadYamlPositioned(readFileSync(file, 'utf8'), file), '/metadata/id');
+  } catch {
+    return { line: 1, col: 1 };
+  }
+}
+
+function cannotRead(file: string, err: unknown): Diagnostic {
+  return {
+    file,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+  };
+}
+
+/** The runbook files named by paths (directories are walked); unreadable paths are diagnostics. */
+function libraryEntries(input: string | readonly string[]): {
+  entries: LibraryEntry[];
+  diagnostics: Diagnostic[];
+} {
+  const diagnostics: Diagnostic[] = [];
+  const entries: LibraryEntry[] = [];
+  for (const path of typeof input === 'string' ? [input] : input) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch (err) {
+      diagnostics.push(cannotRead(path, err));
+      continue;
+    }
+    if (isDir) for (const f of findRunbookFiles(path)) entries.push({ file: f, root: path });
+    else entries.push({ file: path, root: '' });
+  }
+  return { entries, diagnostics };
+}
+
+function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { file, diagnostics: [cannotRead(file, err)] };
+  }
+  const result = validateRunbook(source, file, { ...options, planFile: root ? relative(root, file) : file });
+  if (!result.plan) return { file, diagnostics: result.diagnostics };
+  return { file, diagnostics: result.diagnostics, plan: result.plan };
+}
+
+/** Puts per-file results together in file order: the first definition of an id wins. */
+function assemble(entries: LibraryEntry[], results: EntryResult[], diagnostics: Diagnostic[]): Library {
+  const plans: Plan[] = [];
+  const byId = new Map<string, string>();
+  for (const r of results) {
+    diagnostics.push(...r.diagnostics);
+    if (!r.plan) continue;
+    const first = byId.get(r.plan.runbook.id);
+    if (first !== undefined) {
+      diagnostics.push({
+        file: r.file,
+        ...idPosition(r.file),
+        severity: 'error',
+        message: `duplicate runbook id "${r.plan.runbook.id}" (also defined in ${first})`,
+      });
+      continue;
+    }
+    byId.set(r.plan.runbook.id, r.file);
+    plans.push(r.plan);
+  }
+  return { plans, diagnostics: sortDiagnostics(diagnostics), files: entries.map((e) => e.file) };
+}
+
+/**
+ * Loads a library from a directory (plan files relative to it) or from a list of files and/or
+ * directories. Unreadable paths and duplicate ids are diagnostics too.
+ */
+export function loadLibrary(input: string | readonly string[], options: ValidateOptions = {}): Library {
+  const { entries, diagnostics } = libraryEntries(input);
+  return assemble(
+    entries,
+    entries.map((e) => validateEntry(e, options)),
+    diagnostics,
+  );
+}
+
+/** Firing or resolved, the plans whose trigger matches the alert's labels, in library order. */
+export function matchAlert(plans: readonly Plan[], alert: Pick<AlertInstance, 'labels'>): Plan[] {
+  return plans.filter((p) => matchesTrigger(p.trigger, alert.labels));
+}

@@ -1,0 +1,270 @@
+/**
+ * CEL evaluation for `when:` conditions, `success:` checks and `{{ … }}` template parts.
+ *
+ * Pure and sandbox-safe: imported by the incident workflow. Each expression is parsed once per
+ * environment and cached by its source string, so a workflow replay pays for parsing once.
+ *
+ * Numbers: CEL keeps int and double apart (`1.5 * 2` has no overload) while JSON has only one
+ * number type. Context values that are whole, safe JS numbers become CEL ints, everything else
+ * stays a double; comparisons between the two work natively, so
+ * `steps.db.values.active > 90` and `exitCode == 0` read naturally. Results come back with ints
+ * turned into JS numbers, so they are JSON-safe for workflow history.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { ExpressionContext } from '../../contracts/plan';
+import { ExpressionError } from './errors';
+
+/** Root names a `when:` condition or a template may use. */
+export const CONDITION_ROOTS: readonly string[] = [
+  'labels',
+  'annotations',
+  'alert',
+  'vars',
+  'incident',
+  'steps',
+];
+/** Root names a step's `success:` expression may use (one host's result). */
+export const SUCCESS_ROOTS: readonly string[] = ['exitCode', 'stdout', 'stderr', 'values'];
+
+/** Host result a `success:` expression is evaluated against. */
+export interface HostResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  values: Record<string, unknown>;
+}
+
+type Parsed = ReturnType<Environment['parse']>;
+
+interface CachedEnv {
+  env: Environment;
+  parsed: Map<string, Parsed>;
+}
+
+/** Bound on cached parses per environment; a runbook library has a few hundred expressions. */
+const MAX_CACHED = 2000;
+const envs = new Map<string, CachedEnv>();
+
+function environmentFor(roots: readonly string[]): CachedEnv {
+  const key = [...roots].sort().join(',');
+  let cached = envs.get(key);
+  if (!cached) {
+    const env = new Environment({ homogeneousAggregateLiterals: false });
+    for (const root of roots) env.registerVariable(root, 'dyn');
+    cached = { env, parsed: new Map() };
+    envs.set(key, cached);
+  }
+  return cached;
+}
+
+function errorOffset(err: unknown): number | undefined {
+  const e = err as { node?: { pos?: unknown; start?: unknown }; range?: { start?: unknown } };
+  const pos = e?.node?.pos ?? e?.node?.start ?? e?.range?.start;
+  return typeof pos === 'number' ? pos : undefined;
+}
+
+function errorSummary(err: unknown): string {
+  const e = err as { summary?: unknown; message?: unknown };
+  if (typeof e?.summary === 'string' && e.summary) return e.summary;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return message.split('\n')[0] ?? message;
+}
+
+/** Turns the library's messages into ones that name the offending value and suggest the fix. */
+function explain(summary: string, roots: readonly string[]): string {
+  const unknownVar = /^Unknown variable: (.+)$/.exec(summary);
+  if (unknownVar) return `unknown name "${unknownVar[1]}" (known: ${roots.join(', ')})`;
+  const noKey = /^No such key: (.+)$/.exec(summary);
+  if (noKey) return `no such key "${noKey[1]}" (guard optional values with has(), e.g. has(steps.x))`;
+  return summary;
+}
+
+function parseCached(expr: string, roots: readonly string[]): Parsed {
+  const cached = environmentFor(roots);
+  let parsed = cached.parsed.get(expr);
+  if (!parsed) {
+    try {
+      parsed = cached.env.parse(expr);
+    } catch (err) {
+      throw new ExpressionError(
+        `invalid expression ${JSON.stringify(expr)}: ${explain(errorSummary(err), roots)}`,
+        expr,
+        errorOffset(err),
+      );
+    }
+    if (cached.parsed.size >= MAX_CACHED) cached.parsed.clear();
+    cached.parsed.set(expr, parsed);
+  }
+  return parsed;
+}
+
+/** Whole safe JS numbers become CEL ints; containers are converted deeply. */
+export function toCel(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined) out[k] = toCel(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** CEL results back to JSON-safe JS: ints → numbers, maps → objects, timestamps → ISO strings. */
+export function fromCel(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value) out[String(k)] = fromCel(v);
+    return out;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value !== null && typeof value === 'object') {
+    if (Object.getPrototypeOf(value) === Object.prototype) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = fromCel(v);
+      return out;
+    }
+    return String(value);
+  }
+  return value;
+}
+
+function run(expr: string, roots: readonly string[], ctx: Record<string, unknown>): unknown {
+  const parsed = parseCached(expr, roots);
+  const celCtx: Record<string, unknown> = {};
+  for (const root of roots) celCtx[root] = toCel(ctx[root] ?? null);
+  let result: unknown;
+  try {
+    result = parsed(celCtx);
+  } catch (err) {
+    throw new ExpressionError(
+      `expression ${JSON.stringify(expr)} failed: ${explain(errorSummary(err), roots)}`,
+      expr,
+      errorOffset(err),
+    );
+  }
+  return result;
+}
+
+function asBool(expr: string, result: unknown): boolean {
+  if (typeof result !== 'boolean') {
+    const shown =
+      typeof result === 'bigint' ? `int ${result}` : `${typeof result} ${JSON.stringify(fromCel(result))}`;
+    throw new ExpressionError(`expression ${JSON.stringify(expr)} must produce a bool, got ${shown}`, expr);
+  }
+  return result;
+}
+
+/** Evaluates a `when:` condition against the incident's context; it must produce a bool. */
+export function evaluateCondition(expr: string, ctx: ExpressionContext): boolean {
+  return asBool(expr, run(expr, CONDITION_ROOTS, ctx as unknown as Record<string, unknown>));
+}
+
+/**
+ * Evaluates an expression whose top-level names are the keys of `vars` (for templates, pass the
+ * {@link ExpressionContext}); the result is JSON-safe (ints as numbers).
+ */
+export function evaluateValue(expr: string, vars: Record<string, unknown>): unknown {
+  return fromCel(run(expr, Object.keys(vars), vars));
+}
+
+/** Evaluates a step's `success:` expression over one host's result. */
+export function evaluateSuccess(expr: string, host: HostResult): boolean {
+  return asBool(expr, run(expr, SUCCESS_ROOTS, host as unknown as Record<string, unknown>));
+}
+
+/** Result of {@link checkExpression}: `offset` is within the expression source. */
+export type CheckResult = { ok: true } | { ok: false; message: string; offset?: number };
+
+/**
+ * Static check for the validator: syntax, and that every free name is one of `knownRoots`
+ * (macro-bound names such as `x` in `list.exists(x, …)` are understood).
+ */
+export function checkExpression(expr: string, knownRoots: readonly string[]): CheckResult {
+  const key = `${knownRoots.join(',')}\u0000${expr}`;
+  const cached = checkCache.get(key);
+  if (cached) return cached;
+  const result = checkUncached(expr, knownRoots);
+  if (checkCache.size >= MAX_CACHED) checkCache.clear();
+  checkCache.set(key, result);
+  return result;
+}
+
+const checkCache = new Map<string, CheckResult>();
+
+function checkUncached(expr: string, knownRoots: readonly string[]): CheckResult {
+  if (expr.trim() === '') return { ok: false, message: 'empty expression', offset: 0 };
+  const { env } = environmentFor(knownRoots);
+  let result: ReturnType<Environment['check']>;
+  try {
+    result = env.check(expr);
+  } catch (err) {
+    return withOffset(explain(errorSummary(err), knownRoots), errorOffset(err));
+  }
+  if (result.valid) return { ok: true };
+  return withOffset(explain(errorSummary(result.error), knownRoots), errorOffset(result.error));
+}
+
+function withOffset(message: string, offset: number | undefined): CheckResult {
+  return offset === undefined ? { ok: false, message } : { ok: false, message, offset };
+}
+
+interface AstLike {
+  op: string;
+  args: unknown;
+}
+
+function isAst(value: unknown): value is AstLike {
+  return value !== null && typeof value === 'object' && typeof (value as { op?: unknown }).op === 'string';
+}
+
+/**
+ * Step ids an expression reads through `steps.<id>` or `steps["<id>"]`, in order of first use.
+ * Returns [] for an expression that does not parse (the validator reports that separately).
+ */
+export function referencedSteps(expr: string): string[] {
+  return referencedKeys(expr, 'steps');
+}
+
+/** Keys an expression reads directly under a root name (`vars.x` → `x`), in order of first use. */
+export function referencedKeys(expr: string, root: string): string[] {
+  let parsed: Parsed;
+  try {
+    parsed = parseCached(expr, CONDITION_ROOTS);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  const add = (id: string): void => {
+    if (!found.includes(id)) found.push(id);
+  };
+  // An explicit stack (not recursion) so a deeply nested expression cannot overflow.
+  const stack: unknown[] = [parsed.ast];
+  let guard = 0;
+  while (stack.length > 0 && guard++ < 100_000) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push(item);
+      continue;
+    }
+    if (!isAst(node)) continue;
+    if (
+      (node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]') &&
+      Array.isArray(node.args)
+    ) {
+      const [base, key] = node.args as unknown[];
+      if (isAst(base) && base.op === 'id' && base.args === root) {
+        if (typeof key === 'string') add(key);
+        else if (isAst(key) && key.op === 'value' && typeof key.args === 'string') add(key.args);
+      }
+    }
+    if (Array.isArray(node.args)) stack.push(...[...(node.args as unknown[])].reverse());
+    else if (isAst(node.args)) stack.push(node.args);
+  }
+  return found;
+}
