@@ -45,3 +45,25 @@ fb_install() {
   rm -rf "$2"
   mv "$1" "$2"
 }
+
+# The whole of a script whose program is one `go install` (mailpit.sh, promtool.sh):
+#   fb_go_install_single NAME VERSION PACKAGE@VERSION "VERIFY ARGS" [--cached]
+# builds DIR/NAME (NAME is the package's last path element, as go install names it), runs it with
+# VERIFY ARGS so a truncated or foreign-arch build fails here rather than in a test, and prints it.
+fb_go_install_single() {
+  local name=$1 version=$2 package=$3 verify=$4
+  DIR="$FB_CACHE/$name/$version"
+  BIN="$DIR/$name"
+  ready() { [ -x "$BIN" ]; }
+  print_paths() { echo "$BIN"; }
+  fb_reuse_or_lock "$DIR" "${5:-}"
+  fb_require_go "$name $version"
+  echo "firebreak: building $name $version with go install (first run only, several minutes)..." >&2
+  fb_scratch "$DIR"
+  CGO_ENABLED=0 GOBIN="$FB_TMP" go install "$package" >&2
+  # shellcheck disable=SC2086 # VERIFY ARGS are words
+  "$FB_TMP/$name" $verify >/dev/null
+  fb_install "$FB_TMP/$name" "$BIN"
+  echo "firebreak: $name $version built in ${SECONDS}s" >&2
+  print_paths
+}

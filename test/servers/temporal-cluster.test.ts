@@ -10,6 +10,7 @@ import { waitForPort } from '../support/net';
 import { quietRuntime } from '../support/temporal';
 import { startTemporalCluster } from '../support/temporal-cluster';
 import type { TemporalCluster } from '../support/temporal-cluster';
+import * as activities from './support/smoke-activities';
 import { greet, proceedSignal, waitForProceed } from './support/smoke-workflows';
 
 describeProvisioned(['temporal-server.sh'], 'a Temporal cluster on PostgreSQL', () => {
@@ -30,6 +31,7 @@ describeProvisioned(['temporal-server.sh'], 'a Temporal cluster on PostgreSQL', 
       namespace: cluster.namespace,
       taskQueue,
       workflowsPath: require.resolve('./support/smoke-workflows'),
+      activities,
     });
     running = worker.run();
   }, 300_000);
@@ -41,13 +43,13 @@ describeProvisioned(['temporal-server.sh'], 'a Temporal cluster on PostgreSQL', 
     await cluster?.stop();
   }, 60_000);
 
-  it('completes a workflow a client starts on a worker polling a unique task queue', async () => {
+  it('completes a workflow and its activity on a worker polling a unique task queue', async () => {
     const result = await client.workflow.execute(greet, {
       args: ['cluster'],
       taskQueue,
       workflowId: `greet-${randomUUID()}`,
     });
-    expect(result).toBe('hello, cluster');
+    expect(result).toBe('hello, CLUSTER');
   }, 60_000);
 
   it('finishes a workflow started before a SIGKILL once the server is restarted', async () => {

@@ -31,8 +31,9 @@ export function provisioned(script: ProvisionScript): Provisioned {
 function lookUp(script: ProvisionScript): Provisioned {
   const r = spawnSync('bash', [join(SCRIPTS, script), '--cached'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) {
-    const why = (r.stderr || r.error?.message || `exit ${String(r.status)}`).trim().split('\n').pop();
-    return { missing: `${script} has not provisioned it (${why ?? 'no reason given'})` };
+    // The script's last stderr line says what is missing and which command builds it.
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop();
+    return { missing: why || `bash scripts/provision/${script} --cached exited ${String(r.status)}` };
   }
   const paths = r.stdout.trim().split('\n');
   const absent = paths.find((p) => !existsSync(p));
@@ -43,7 +44,7 @@ function lookUp(script: ProvisionScript): Provisioned {
 export function provisionedPaths(script: ProvisionScript): string[] {
   const found = provisioned(script);
   if (found.missing !== undefined) {
-    throw new Error(`${found.missing}; run \`npm run provision\` (or bash scripts/provision/${script})`);
+    throw new Error(`${found.missing} (\`npm run provision\` builds every server)`);
   }
   return found.paths;
 }
@@ -63,10 +64,12 @@ export function describeProvisioned(scripts: ProvisionScript[], title: string, b
   if (process.env.CI) {
     describe(title, () => {
       it('has the servers it needs provisioned', () => {
-        throw new Error(`${reason}; run \`npm run provision\``);
+        throw new Error(`${reason} (CI needs every server: \`npm run provision\` builds them)`);
       });
     });
     return;
   }
+  // jest prints nothing for a file whose tests are all skipped; the warning is what a reader sees.
+  console.warn(`skipping "${title}": ${reason}`);
   describe.skip(`${title} [skipped: ${reason}]`, body);
 }
