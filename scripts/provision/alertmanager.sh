@@ -33,7 +33,7 @@ for ui in elm mantine; do
     >"$src/ui/app/dist/$ui/index.html"
 done
 cp "$src/ui/app/dist/elm/index.html" "$src/ui/app/dist/index.html"
-(cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$FB_TMP/bin/" ./cmd/alertmanager ./cmd/amtool) >&2
+(cd "$src" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" go build -o "$FB_TMP/bin/" ./cmd/alertmanager ./cmd/amtool) >&2
 "$FB_TMP/bin/alertmanager" --version >/dev/null 2>&1
 "$FB_TMP/bin/amtool" --version >/dev/null 2>&1
 fb_install "$FB_TMP/bin/amtool" "$AMTOOL"
