@@ -43,11 +43,11 @@ export interface TemporalCluster {
 }
 
 /** The ports one server process uses: gRPC from anywhere, membership below 32768 (smallint column). */
-interface ClusterPorts {
+export interface ClusterPorts {
   grpc: Record<Service, number>;
   membership: Record<Service, number>;
 }
-type Service = 'frontend' | 'history' | 'matching' | 'worker';
+export type Service = 'frontend' | 'history' | 'matching' | 'worker';
 const SERVICES: Service[] = ['frontend', 'history', 'matching', 'worker'];
 
 /** The server's YAML config (JSON is valid YAML; the shape is Temporal's `config.Config`). */
