@@ -44,11 +44,11 @@ export interface TemporalCluster {
 
 /** The ports one server process uses: gRPC from anywhere, membership below 32768 (smallint column). */
 export interface ClusterPorts {
-  grpc: Record<Service, number>;
-  membership: Record<Service, number>;
+  grpc: Record<TemporalService, number>;
+  membership: Record<TemporalService, number>;
 }
-export type Service = 'frontend' | 'history' | 'matching' | 'worker';
-const SERVICES: Service[] = ['frontend', 'history', 'matching', 'worker'];
+export type TemporalService = 'frontend' | 'history' | 'matching' | 'worker';
+const SERVICES: TemporalService[] = ['frontend', 'history', 'matching', 'worker'];
 
 /** The server's YAML config (JSON is valid YAML; the shape is Temporal's `config.Config`). */
 export function temporalServerConfig(pgPort: number, ports: ClusterPorts, dynamicConfigFile: string): string {
@@ -100,8 +100,8 @@ export function temporalServerConfig(pgPort: number, ports: ClusterPorts, dynami
 }
 
 async function allocatePorts(): Promise<ClusterPorts> {
-  const grpc = {} as Record<Service, number>;
-  const membership = {} as Record<Service, number>;
+  const grpc = {} as Record<TemporalService, number>;
+  const membership = {} as Record<TemporalService, number>;
   for (const s of SERVICES) {
     grpc[s] = await freePort();
     membership[s] = await freePortBelow(32768);
