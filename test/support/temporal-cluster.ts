@@ -11,7 +11,7 @@ import type { Daemon } from './daemon';
 import { provisionedPaths } from './provisioned';
 import { startPostgres, stopProcess } from './services';
 import type { PostgresService } from './services';
-import { ensureDevServerBinary } from '../../scripts/provision';
+import { ensureDevServerBinary } from '../../services/provision';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
