@@ -22,7 +22,7 @@ import { mapLimit, resolveEndpoints } from '../services/transport/hosts';
 import { createLocalExecutor } from '../services/transport/local';
 import { runOnEndpoint } from '../services/transport/runner';
 import type { Endpoint, Executor } from '../services/transport/transport';
-import { buildStdin, buildWrapper } from '../services/transport/wrapper';
+import { buildStdin, buildWrapper, newMarkerNonce } from '../services/transport/wrapper';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from './types';
 
 export interface CommandActivityDeps {
@@ -76,7 +76,8 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
     };
     const script = buildWrapper(spec);
-    const stdin = buildStdin(input.secrets, values);
+    const markerNonce = newMarkerNonce();
+    const stdin = buildStdin(input.secrets, values, markerNonce);
     const executor = executorFor(input.target.transport);
     const endpoints =
       input.target.transport === 'local'
@@ -109,6 +110,7 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
             outputCapBytes: input.outputCapBytes > 0 ? input.outputCapBytes : DEFAULT_OUTPUT_CAP_BYTES,
             extract: input.extract,
             ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+            markerNonce,
             mask: (t) => store.mask(t),
             ...(signal ? { signal } : {}),
             abortReason: abortReason(ep),

@@ -1,21 +1,21 @@
 /** `trigger:` → label matchers, and the label that sets an incident's severity. */
 import type { LabelMatcher, Plan, Severity } from '../../contracts/plan';
+import { checkRegex } from '../../language/expressions/regex';
 import type { CompileContext } from './context';
 import type { MatcherDoc, RunbookDoc } from './document';
 
 /** One label's matcher; undefined when its regular expression does not compile (reported). */
 function matcher(ctx: CompileContext, label: string, m: MatcherDoc): LabelMatcher | undefined {
   const regexOk = (re: string): boolean => {
-    try {
-      new RegExp(`^(?:${re})$`, 'u');
-      return true;
-    } catch (err) {
-      ctx.fail(
-        `/trigger/match/${label}`,
-        `invalid regular expression for label "${label}": ${(err as Error).message}`,
-      );
-      return false;
-    }
+    const problem = checkRegex(re, { anchored: true });
+    if (problem === undefined) return true;
+    const key = typeof m === 'object' && m.regex !== undefined ? 'regex' : 'not_regex';
+    ctx.fail(
+      `/trigger/match/${label}/${key}`,
+      `invalid regular expression for label "${label}": ${problem.message}`,
+      problem.offset,
+    );
+    return false;
   };
   if (typeof m === 'string') return { label, op: 'eq', value: m };
   if (m.eq !== undefined) return { label, op: 'eq', value: m.eq };
