@@ -17,7 +17,9 @@ function linearMatches(value: string, pattern: string): boolean {
     return linearRegex(pattern).test(value);
   } catch (err) {
     if (err instanceof RegexRefused) {
-      throw new Error(`matches(): invalid pattern ${JSON.stringify(pattern)}: ${err.message}`);
+      throw new Error(`matches(): invalid pattern ${JSON.stringify(pattern)}: ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }

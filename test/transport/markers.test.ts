@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { createCommandActivities } from '../../activities/commands';
 import { createSshExecutor, type SshExecutor } from '../../services/transport/client';
 import { startSshd, TEST_USER, type SshdFleet } from '../support/services';
