@@ -56,9 +56,14 @@ export interface IncidentInput {
   continueAsNewAfterEvents?: number;
 }
 
-/** What an incident carries into its next run when it continues-as-new while waiting for a human. */
+/**
+ * What an incident carries into its next run when it continues-as-new while waiting for a human
+ * (or, with `approval`, while a remediation waits for its approval).
+ */
 export interface IncidentResume {
   state: IncidentState;
+  /** The remediation whose approval the previous run was waiting for: the next run waits on. */
+  approval?: { stepId: string };
   /** When the wait for a human ends (ISO), unchanged across runs. */
   humanDeadline: string;
   /** Whether a remediation ran (a later resolved alert confirms instead of cancelling). */
@@ -225,6 +230,14 @@ export type TimelineEntry =
       data: { receivedAt: string; severity: Severity; source: AlertInstance['source'] };
     })
   | (TimelineBase & { kind: 'alert_repeated'; data: { receivedAt: string } })
+  /**
+   * A delivery for this incident whose labels are not the incident's alert labels: recorded and
+   * ignored (a `resolved` one resolves nothing). `labels` names the labels that differ.
+   */
+  | (TimelineBase & {
+      kind: 'alert_conflict';
+      data: { receivedAt: string; status: AlertInstance['status']; labels: string[] };
+    })
   /** `data` is absent when the incident started from a resolved delivery. */
   | (TimelineBase & { kind: 'alert_resolved'; data?: { receivedAt: string; endsAt?: string } })
   | (TimelineBase & { kind: 'status_changed'; data: { from: IncidentStatus; to: IncidentStatus } })
@@ -296,6 +309,13 @@ export interface IncidentState {
   alert: AlertInstance;
   /** Deliveries of this alert attached to the incident (the first included). */
   alertCount: number;
+  /**
+   * Digest of the last delivery put on the timeline: an identical one after it is only counted
+   * (Alertmanager resends the same alert every repeat interval), and when it came.
+   */
+  alertLast?: { digest: string; receivedAt: string };
+  /** Deliveries whose labels differed from the incident's (recorded on the timeline up to a bound). */
+  alertConflicts?: number;
   /** When the workflow learned that the alert resolved (set once). */
   alertResolvedAt?: string;
   /** Workflow times (ISO): start, last timeline entry, final status set. */

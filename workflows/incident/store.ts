@@ -110,6 +110,33 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * A firing delivery with the incident's labels: counted always, put on the timeline only when it
+   * differs from the last one (`unchanged` false), so resends cannot grow the state.
+   */
+  alertDelivered(receivedAt: string, digest: string, unchanged: boolean): void {
+    if (unchanged) this.s.alertCount++;
+    else this.alertRepeated(receivedAt);
+    this.s.alertLast = { digest, receivedAt };
+  }
+
+  /** A delivery whose labels are not the incident's: counted, recorded up to `maxRecorded` times. */
+  alertConflict(
+    receivedAt: string,
+    status: 'firing' | 'resolved',
+    labels: string[],
+    maxRecorded: number,
+  ): void {
+    this.s.alertConflicts = (this.s.alertConflicts ?? 0) + 1;
+    if (this.s.alertConflicts > maxRecorded) return;
+    const shown = labels.slice(0, 10).join(', ') + (labels.length > 10 ? ', …' : '');
+    this.record(
+      'alert_conflict',
+      `${status} delivery ignored: its labels differ from the incident's (${shown})`,
+      { data: { receivedAt, status, labels: labels.slice(0, 50) } },
+    );
+  }
+
   alertResolved(message: string, data?: TimelineEntryOf<'alert_resolved'>['data']): void {
     this.s.alertResolvedAt = now();
     this.record('alert_resolved', message, data ? { data } : {});
