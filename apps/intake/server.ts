@@ -13,6 +13,7 @@ import { createAuth } from './auth';
 import type { IntakeContext } from './context';
 import { Dispatcher } from './dispatch';
 import { intakeErrorHandler } from './error-handler';
+import { installProtection } from './protection';
 import { createIngest } from './ingest';
 import type { IntakeLibrary } from './ingest';
 import { createMetrics } from './metrics';
@@ -91,6 +92,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     );
   });
   app.setErrorHandler(intakeErrorHandler);
+  installProtection(app, ctx.config.intake);
   await app.register(alertRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
 import { repoRoot } from './paths';
+import { alertLimitsFrom, rateLimitsFrom } from './protection';
 import type { FirebreakConfig, InventoryHost } from './types';
 
 /** Task queue the workers poll unless configured otherwise. */
@@ -267,6 +268,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         1 << 20,
       tokens: { ...(fi.tokens ?? {}), ...(tokens(env) ?? {}), ...(o.intake?.tokens ?? {}) },
       alertToken: o.intake?.alertToken ?? str(env, 'FIREBREAK_ALERT_TOKEN') ?? fi.alertToken,
+      limits: alertLimitsFrom(env, fi.limits, o.intake?.limits),
+      rateLimit: rateLimitsFrom(env, fi.rateLimit, o.intake?.rateLimit),
     },
     mail: {
       smtpUrl: o.mail?.smtpUrl ?? url('SMTP_URL', str(env, 'SMTP_URL'), ['smtp:', 'smtps:']) ?? fm.smtpUrl,

@@ -9,6 +9,22 @@ export interface InventoryHost {
   user?: string;
 }
 
+/** Limits on one alert's labels and annotations (counts, UTF-8 bytes). */
+export interface IntakeAlertLimits {
+  maxLabels: number;
+  maxLabelBytes: number;
+  maxAnnotationBytes: number;
+  maxAnnotationsTotalBytes: number;
+}
+
+/** Per-source token buckets: `burst` at once, refilled at `perSecond`; any part left out keeps its default. */
+export interface IntakeRateLimits {
+  enabled?: boolean;
+  alertRequests?: { burst: number; perSecond: number };
+  newAlerts?: { burst: number; perSecond: number };
+  api?: { burst: number; perSecond: number };
+}
+
 export interface FirebreakConfig {
   /** State directory (default `./.firebreak`): dev-server SQLite, outbox, reports, idempotency. */
   home: string;
@@ -34,6 +50,10 @@ export interface FirebreakConfig {
     tokens: Record<string, string>;
     /** When set, POST /v1/alerts* require `Authorization: Bearer <token>`. */
     alertToken?: string;
+    /** Per-alert size limits (defaults in apps/intake/limits.ts). */
+    limits?: Partial<IntakeAlertLimits>;
+    /** Per-source rate limits (defaults in apps/intake/rate-limit.ts). */
+    rateLimit?: IntakeRateLimits;
   };
   mail: {
     /** smtp(s)://user:pass@host:port; unset means `.eml` files in `outboxDir`. */
