@@ -19,11 +19,14 @@ const SCRIPT_PREFIX = 'firebreak: ';
  * minutes, and a silent terminal for that long reads as a hang.
  */
 export interface ProvisionProgress {
-  /** Receives the script's own `firebreak:` lines (prefix stripped) and the elapsed-time lines. */
+  /**
+   * Receives the script's own `firebreak:` lines (prefix stripped) and, after the first of them,
+   * the elapsed-time lines.
+   */
   log: (line: string) => void;
   /** What the elapsed-time lines name, e.g. "building the Temporal CLI". */
   what: string;
-  /** Printed once, as soon as the script reports work (a cached binary prints nothing). */
+  /** Printed once, after the script's first line (a cached binary prints none). */
   hint?: string;
   /** Period of the elapsed-time lines; 15 s unless given. */
   everyMs?: number;
@@ -48,28 +51,27 @@ export function formatElapsed(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** Forwards the script's `firebreak:` lines and, while it runs, says how long it has been. */
+/**
+ * Forwards the script's `firebreak:` lines and, once it has reported work (its first such line;
+ * a cached binary prints none), says every `everyMs` how long it has been running.
+ */
 function reporter(progress: ProvisionProgress | undefined): {
   line: (text: string) => void;
   stop: () => void;
 } {
   if (!progress) return { line: () => undefined, stop: () => undefined };
   const started = Date.now();
-  let hinted = false;
-  const hint = () => {
-    if (!hinted && progress.hint) progress.log(progress.hint);
-    hinted = true;
-  };
+  let working = false;
   const timer = setInterval(() => {
-    progress.log(`${progress.what}: ${formatElapsed(Date.now() - started)} elapsed`);
-    hint();
+    if (working) progress.log(`${progress.what}: ${formatElapsed(Date.now() - started)} elapsed`);
   }, progress.everyMs ?? 15_000);
   timer.unref();
   return {
     line(text) {
       if (!text.startsWith(SCRIPT_PREFIX)) return;
       progress.log(text.slice(SCRIPT_PREFIX.length));
-      hint();
+      if (!working && progress.hint) progress.log(progress.hint);
+      working = true;
     },
     stop: () => clearInterval(timer),
   };
