@@ -15,7 +15,13 @@ export type { NotificationInput, NotificationResult } from '../contracts/notific
 export type { ResolveOnCallInput } from '../contracts/oncall';
 
 export interface WriteReportInput {
-  state: IncidentState;
+  /**
+   * The final state. Workflows since the `report-reads-state` patch leave it out (it is the
+   * largest payload an incident's history would carry): the activity queries the incident for it.
+   */
+  state?: IncidentState;
+  /** The incident (workflow id) whose state the activity reads when `state` is absent. */
+  incidentId?: string;
   /** Recipients of the report mail (person ids). */
   to: string[];
   links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };

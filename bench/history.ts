@@ -83,7 +83,9 @@ type History = temporal.api.history.v1.IHistory;
 function breakdown(history: History): string[] {
   const by = new Map<string, { n: number; bytes: number }>();
   for (const e of history.events ?? []) {
-    const type = temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+    const base = temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    const type = activity ? `${base} (${activity})` : base;
     const bytes = temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
     const cur = by.get(type) ?? { n: 0, bytes: 0 };
     by.set(type, { n: cur.n + 1, bytes: cur.bytes + bytes });

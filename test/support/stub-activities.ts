@@ -8,8 +8,8 @@ export function inertCommandsAndReport(): Pick<IncidentActivities, 'runCommand' 
   return {
     runCommand: async () => ({ hosts: [] }),
     writeReport: async (i) => ({
-      markdownPath: `/tmp/${i.state.id}.md`,
-      htmlPath: `/tmp/${i.state.id}.html`,
+      markdownPath: `/tmp/${i.incidentId ?? i.state?.id}.md`,
+      htmlPath: `/tmp/${i.incidentId ?? i.state?.id}.html`,
       emailed: false,
     }),
   };

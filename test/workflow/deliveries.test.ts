@@ -125,6 +125,6 @@ describe('deliveries after the first', () => {
     expect(final.steps.filter((x) => x.id === 'check')).toHaveLength(1);
     expect(final.steps.find((x) => x.id === 'restart')?.status).toBe('succeeded');
     expect(final.report).toBeDefined();
-    expect(acts.reports.some((r) => r.state.id === final.id)).toBe(true);
+    expect(acts.reports.some((r) => (r.incidentId ?? r.state?.id) === final.id)).toBe(true);
   });
 });

@@ -88,8 +88,8 @@ export function fakeActivities(
     async writeReport(input) {
       reports.push(input);
       return {
-        markdownPath: `/tmp/${input.state.id}.md`,
-        htmlPath: `/tmp/${input.state.id}.html`,
+        markdownPath: `/tmp/${input.incidentId ?? input.state?.id}.md`,
+        htmlPath: `/tmp/${input.incidentId ?? input.state?.id}.html`,
         emailed: false,
       };
     },
