@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import type { FirebreakConfig } from '../services/config/types';
 import { validateRunbook } from '../frontend/validator';
 import { createMailer } from '../services/notify/mailer';
 import { parseOnCall } from '../services/oncall';
@@ -18,6 +17,7 @@ import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
 import { startWorker } from '../worker';
 import { approveUpdate, stateQuery } from '../workflows/definitions';
 import { incidentWorkflow } from '../workflows/incident';
+import { benchConfig } from './config';
 
 const TARGET_BYTES = 25 * 1024;
 const TARGET_EVENTS = 40;
@@ -46,37 +46,6 @@ function arg(name: string, def: number): number {
   return v !== undefined && Number.isInteger(v) && v > 0 ? v : def;
 }
 
-function config(home: string): FirebreakConfig {
-  return {
-    home,
-    runbooksDir: home,
-    oncallFile: path.join(home, 'oncall.yaml'),
-    temporal: { namespace: 'default', taskQueue: 'bench-history' },
-    intake: {
-      host: '127.0.0.1',
-      port: 0,
-      publicUrl: 'http://127.0.0.1:8680',
-      bodyLimitBytes: 1 << 20,
-      tokens: {},
-    },
-    mail: { from: 'bench@example.com', outboxDir: path.join(home, 'outbox') },
-    reportsDir: path.join(home, 'reports'),
-    approvalSigningKey: 'bench-key-0123456789abcdef',
-    approvalLinkTtlMs: 3_600_000,
-    ssh: {
-      knownHostsFile: '/dev/null',
-      useAgent: false,
-      acceptUnknownHosts: false,
-      connectTimeoutMs: 1000,
-      keepaliveIntervalMs: 10_000,
-      poolMaxPerHost: 1,
-      poolIdleMs: 1000,
-    },
-    inventory: {},
-    secrets: {},
-  };
-}
-
 type History = temporal.api.history.v1.IHistory;
 
 /** Bytes per event type, largest first. */
@@ -103,7 +72,7 @@ async function main(): Promise<void> {
   const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-history-'));
   process.stderr.write('bench:history starting the Temporal dev server and a worker...\n');
   const env = await createDevServerEnv();
-  const cfg = config(home);
+  const cfg = benchConfig(home, 'bench-history', 'http://127.0.0.1:8680');
   const oncall = parseOnCall(
     'apiVersion: firebreak/v1\nkind: OnCall\npeople:\n  - { id: alice, name: Alice, email: alice@example.com }\n',
     'bench-oncall.yaml',

@@ -37,6 +37,7 @@ import { startSshd } from '../test/support/services';
 import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
 import { startWorker } from '../worker';
 import { INCIDENT_WORKFLOW, incidentWorkflowId, stateQuery } from '../workflows/definitions';
+import { benchConfig } from './config';
 import { payload } from './intake-load';
 import type { LoadResult, LoadSpec } from './intake-load';
 
@@ -102,34 +103,7 @@ async function main(): Promise<void> {
   // The engine's own flags (engine/devserver.ts); --db-file adds its persistent SQLite file.
   const env = await createDevServerEnv(persistent ? path.join(home, 'temporal.db') : undefined, sync);
   const taskQueue = 'bench-intake';
-  const config: FirebreakConfig = {
-    home,
-    runbooksDir: home,
-    oncallFile: path.join(home, 'oncall.yaml'),
-    temporal: { namespace: 'default', taskQueue },
-    intake: {
-      host: '127.0.0.1',
-      port: 0,
-      publicUrl: 'http://127.0.0.1',
-      bodyLimitBytes: 1 << 20,
-      tokens: {},
-    },
-    mail: { from: 'bench@example.com', outboxDir: path.join(home, 'outbox') },
-    reportsDir: path.join(home, 'reports'),
-    approvalSigningKey: 'bench-key-0123456789abcdef',
-    approvalLinkTtlMs: 3_600_000,
-    ssh: {
-      knownHostsFile: '/dev/null',
-      useAgent: false,
-      acceptUnknownHosts: false,
-      connectTimeoutMs: 1000,
-      keepaliveIntervalMs: 10_000,
-      poolMaxPerHost: 1,
-      poolIdleMs: 1000,
-    },
-    inventory: {},
-    secrets: {},
-  };
+  const config = benchConfig(home, taskQueue);
   let startLatencies: number[] = [];
   // A client over the SDK's native (Rust) connection: measurably cheaper per call than grpc-js.
   const client = new Client({ connection: env.nativeConnection });
