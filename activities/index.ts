@@ -4,7 +4,6 @@
  * pass `overrides` to swap any single activity for a fake while keeping the rest real.
  */
 import { statSync } from 'node:fs';
-import type { IncidentState } from '../contracts/incident';
 import type { FirebreakConfig } from '../services/config/types';
 import type { Mailer } from '../services/notify/mailer';
 import { createMailer } from '../services/notify/mailer';
@@ -31,8 +30,6 @@ export interface ActivityDeps {
   transports?: { local?: Executor; ssh?: Executor };
   /** Replace individual activities (tests). */
   overrides?: Partial<IncidentActivities>;
-  /** Reads an incident's state for the report (the worker passes a Temporal query). */
-  stateOf?: (incidentId: string) => Promise<IncidentState>;
   log?: (line: string) => void;
 }
 
@@ -79,7 +76,6 @@ export function createActivities(deps: ActivityDeps): IncidentActivities {
         config,
         secrets,
         masker: secrets.masker,
-        ...(deps.stateOf ? { stateOf: deps.stateOf } : {}),
         get mailer() {
           return getMailer();
         },

@@ -4,6 +4,7 @@
  * first and rewritten whole on every attempt, so a retry after a mail failure is harmless.
  */
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -16,6 +17,7 @@ import { combineMaskers, createMasker, renderReports } from '../services/report'
 import { SecretStore } from '../services/secrets';
 import { FAILURE_TYPES } from '../contracts/failures';
 import type { IncidentState } from '../contracts/incident';
+import { stateQuery } from '../workflows/definitions';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */
@@ -42,7 +44,7 @@ export interface ReportActivityDeps {
   masker?: Masker | { mask(text: string): string };
   /** Secret values to mask; default: every secret configured in `config.secrets` that resolves. */
   secrets?: SecretValues;
-  /** Reads an incident's current state (the worker queries the workflow); needed when inputs carry none. */
+  /** Reads an incident's current state; default: a query through the worker's client (activity context). */
   stateOf?: (incidentId: string) => Promise<IncidentState>;
 }
 
@@ -82,6 +84,17 @@ function ownWorkflowId(): string | undefined {
   }
 }
 
+/** Queries the incident through the client of the worker running this activity, if there is one. */
+function queryThroughWorker(): ReportActivityDeps['stateOf'] {
+  let client: Client;
+  try {
+    client = Context.current().client;
+  } catch {
+    return undefined;
+  }
+  return (id) => client.workflow.getHandle(id).query(stateQuery);
+}
+
 /** The state to report: given in the input (older workflows), or read from the incident itself. */
 async function stateFor(
   input: WriteReportInput,
@@ -89,14 +102,15 @@ async function stateFor(
 ): Promise<IncidentState> {
   if (input.state) return input.state;
   const id = input.incidentId ?? ownWorkflowId();
-  if (!id || !stateOf) {
+  const read = stateOf ?? queryThroughWorker();
+  if (!id || !read) {
     throw ApplicationFailure.nonRetryable(
       `writeReport for ${id ?? 'an unknown incident'}: no state given and no way to read it`,
       FAILURE_TYPES.invalidReportState,
     );
   }
   // A failed query (Temporal unreachable) is transient: a plain error, so the activity is retried.
-  return stateOf(id);
+  return read(id);
 }
 
 function oneLine(text: string): string {

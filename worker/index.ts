@@ -3,7 +3,6 @@
  * activities from {@link createActivities}. `startWorker` is what the engine (`npm start`) calls
  * in-process; worker/main.ts wraps it as a standalone process.
  */
-import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
@@ -13,7 +12,6 @@ import { connectTemporal } from '../services/config/temporal';
 import type { FirebreakConfig } from '../services/config/types';
 import { SecretStore } from '../services/secrets';
 import { createSshExecutor } from '../services/transport/client';
-import { stateQuery } from '../workflows/definitions';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
@@ -53,14 +51,10 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
     const secrets = given.secrets ?? new SecretStore(config.secrets);
     const ownSsh =
       deps.activities || given.transports?.ssh ? undefined : createSshExecutor({ ssh: config.ssh, secrets });
-    // The report reads the final state by querying the incident, so it need not travel (and be
-    // stored) as the activity's input.
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     const activities =
       deps.activities ??
       createActivities({
         config,
-        stateOf: (id) => client.workflow.getHandle(id).query(stateQuery),
         ...given,
         secrets,
         ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),

@@ -315,12 +315,15 @@ describe('finding 8: per-source rate limits', () => {
   });
 
   it('answers 429 with Retry-After once a caller exceeds the API allowance, and serves again after it', async () => {
-    // Unauthenticated reads are refused (401) but counted; batches until the allowance runs out.
+    // Unauthenticated updates are refused (401) before Temporal is asked, but counted; batches
+    // until the allowance runs out.
     const answers: Response[] = [];
     for (let batch = 0; batch < 50 && !answers.some((r) => r.status === 429); batch++) {
       answers.push(
         ...(await Promise.all(
-          Array.from({ length: 20 }, () => api(engine, '/v1/incidents', { token: null })),
+          Array.from({ length: 20 }, () =>
+            api(engine, '/v1/incidents/no-such-incident/ack', { token: null, body: {} }),
+          ),
         )),
       );
     }
@@ -331,7 +334,9 @@ describe('finding 8: per-source rate limits', () => {
     expect(wait).toBeGreaterThan(0);
     expect(((await limited.json()) as { error: string }).error).toMatch(/too many API requests/);
     await new Promise((r) => setTimeout(r, wait * 1000 + 200));
-    expect((await api(engine, '/v1/incidents')).status).toBe(200);
+    expect((await api(engine, '/v1/incidents/no-such-incident/ack', { token: null, body: {} })).status).toBe(
+      401,
+    );
   });
 });
 
