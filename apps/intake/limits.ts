@@ -13,6 +13,8 @@ export interface AlertLimits {
   maxLabels: number;
   /** UTF-8 bytes of one label name or value. */
   maxLabelBytes: number;
+  /** UTF-8 bytes of all of an alert's labels together (names and values). */
+  maxLabelsTotalBytes: number;
   /** UTF-8 bytes of one annotation value. */
   maxAnnotationBytes: number;
   /** UTF-8 bytes of all of an alert's annotations together (names and values). */
@@ -22,8 +24,9 @@ export interface AlertLimits {
 export const DEFAULT_ALERT_LIMITS: AlertLimits = {
   maxLabels: 64,
   maxLabelBytes: 1024,
+  maxLabelsTotalBytes: 8 * 1024,
   maxAnnotationBytes: 8 * 1024,
-  maxAnnotationsTotalBytes: 32 * 1024,
+  maxAnnotationsTotalBytes: 16 * 1024,
 };
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -36,8 +39,10 @@ function checkLabels(at: string, labels: Record<string, unknown>, limits: AlertL
       `${at}.labels has ${names.length} labels; at most ${limits.maxLabels} are allowed`,
     );
   }
+  let total = 0;
   for (const name of names) {
     const value = labels[name];
+    total += bytes(name) + (typeof value === 'string' ? bytes(value) : 0);
     if (bytes(name) > limits.maxLabelBytes) {
       throw new IntakeError(
         413,
@@ -50,6 +55,12 @@ function checkLabels(at: string, labels: Record<string, unknown>, limits: AlertL
         `${at}.labels.${name} is ${bytes(value)} bytes; at most ${limits.maxLabelBytes} are allowed`,
       );
     }
+  }
+  if (total > limits.maxLabelsTotalBytes) {
+    throw new IntakeError(
+      413,
+      `${at}.labels total ${total} bytes; at most ${limits.maxLabelsTotalBytes} are allowed`,
+    );
   }
 }
 

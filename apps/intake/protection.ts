@@ -16,6 +16,7 @@ export function rateLimitsOf(intake: FirebreakConfig['intake']): RateLimits {
     alertRequests: r.alertRequests ?? DEFAULT_RATE_LIMITS.alertRequests,
     newAlerts: r.newAlerts ?? DEFAULT_RATE_LIMITS.newAlerts,
     api: r.api ?? DEFAULT_RATE_LIMITS.api,
+    perAlert: r.perAlert ?? DEFAULT_RATE_LIMITS.perAlert,
   };
 }
 

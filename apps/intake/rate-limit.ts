@@ -25,6 +25,11 @@ export interface RateLimits {
   newAlerts: BucketSpec;
   /** Incident API and approval-link requests per source. */
   api: BucketSpec;
+  /**
+   * Deliveries of one alert (fingerprint), whoever sends them: each one lands in its incident's
+   * history, so this bounds how fast any incident's history can grow.
+   */
+  perAlert: BucketSpec;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -32,6 +37,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   alertRequests: { burst: 5_000, perSecond: 2_000 },
   newAlerts: { burst: 500, perSecond: 20 },
   api: { burst: 300, perSecond: 50 },
+  perAlert: { burst: 60, perSecond: 0.5 },
 };
 
 /** How long a fingerprint counts as known to its source, and how many are remembered. */
@@ -53,6 +59,22 @@ export class Buckets {
   ) {}
 
   take(key: string, cost = 1): number {
+    const wait = this.waitFor(key, cost);
+    if (wait === 0) this.bucket(key).tokens -= cost;
+    return wait;
+  }
+
+  /** Seconds until `cost` tokens are there (0: now), taking nothing. */
+  waitFor(key: string, cost = 1): number {
+    const b = this.bucket(key);
+    if (b.tokens >= cost) return 0;
+    // More than the whole allowance at once can never be granted: say when it is full again.
+    const missing = Math.min(cost, this.spec.burst) - b.tokens;
+    return Math.max(1, Math.ceil(missing / this.spec.perSecond));
+  }
+
+  /** The key's bucket, refilled up to now. */
+  private bucket(key: string): Bucket {
     const t = this.now();
     const { burst, perSecond } = this.spec;
     let b = this.buckets.get(key);
@@ -63,13 +85,7 @@ export class Buckets {
     }
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
     b.at = t;
-    if (b.tokens >= cost) {
-      b.tokens -= cost;
-      return 0;
-    }
-    // More than the whole allowance at once can never be granted: say when it is full again.
-    const missing = Math.min(cost, burst) - b.tokens;
-    return Math.max(1, Math.ceil(missing / perSecond));
+    return b;
   }
 
   /** Drops buckets that have refilled (they hold no information). */
@@ -135,6 +151,7 @@ export function rateLimitHooks(limits: RateLimits) {
   const requests = new Buckets(limits.alertRequests);
   const fresh = new Buckets(limits.newAlerts);
   const api = new Buckets(limits.api);
+  const perAlert = new Buckets(limits.perAlert);
   const seen = new SeenAlerts();
   return {
     onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
@@ -150,18 +167,25 @@ export function rateLimitHooks(limits: RateLimits) {
     },
     preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
       if (!limits.enabled || !isAlertWebhook(req)) return;
-      const keys = alertKeys(req.body);
+      const keys = [...new Set(alertKeys(req.body))];
       const t = Date.now();
       const count = seen.countNew(req.ip, keys, t);
-      const wait = count === 0 ? 0 : fresh.take(req.ip, count);
-      if (wait === 0) seen.mark(req.ip, keys, t);
-      else {
+      const wait = count === 0 ? 0 : fresh.waitFor(req.ip, count);
+      if (wait > 0) {
         return tooMany(
           reply,
           wait,
           `${count} new alert(s) from ${req.ip} exceed its allowance of new alerts (${limits.newAlerts.burst}, refilled ${limits.newAlerts.perSecond}/s)`,
         );
       }
+      for (const k of keys) {
+        const again = perAlert.waitFor(k);
+        if (again > 0) return tooMany(reply, again, `alert ${k.slice(0, 64)} is delivered too often`);
+      }
+      // Nothing is charged unless the whole delivery is accepted.
+      if (count > 0) fresh.take(req.ip, count);
+      for (const k of keys) perAlert.take(k);
+      seen.mark(req.ip, keys, t);
     },
   };
 }

@@ -17,7 +17,10 @@ function int(env: Env, key: string, min: number, max: number): number | undefine
   return n;
 }
 
-/** FIREBREAK_MAX_LABELS, FIREBREAK_MAX_LABEL_BYTES, FIREBREAK_MAX_ANNOTATION_BYTES, FIREBREAK_MAX_ANNOTATIONS_BYTES. */
+/**
+ * FIREBREAK_MAX_LABELS, FIREBREAK_MAX_LABEL_BYTES, FIREBREAK_MAX_LABELS_BYTES,
+ * FIREBREAK_MAX_ANNOTATION_BYTES, FIREBREAK_MAX_ANNOTATIONS_BYTES.
+ */
 export function alertLimitsFrom(
   env: Env,
   ...layers: (Partial<IntakeAlertLimits> | undefined)[]
@@ -28,6 +31,7 @@ export function alertLimitsFrom(
   };
   set('maxLabels', int(env, 'FIREBREAK_MAX_LABELS', 1, 10_000));
   set('maxLabelBytes', int(env, 'FIREBREAK_MAX_LABEL_BYTES', 16, 1 << 20));
+  set('maxLabelsTotalBytes', int(env, 'FIREBREAK_MAX_LABELS_BYTES', 16, 16 << 20));
   set('maxAnnotationBytes', int(env, 'FIREBREAK_MAX_ANNOTATION_BYTES', 16, 1 << 20));
   set('maxAnnotationsTotalBytes', int(env, 'FIREBREAK_MAX_ANNOTATIONS_BYTES', 16, 16 << 20));
   const [file, override] = layers;
@@ -36,7 +40,7 @@ export function alertLimitsFrom(
 
 /**
  * FIREBREAK_RATE_LIMIT=off turns rate limiting off; FIREBREAK_RATE_NEW_ALERTS=burst/perSecond,
- * FIREBREAK_RATE_ALERT_REQUESTS=… and FIREBREAK_RATE_API=… set one allowance.
+ * FIREBREAK_RATE_ALERT_REQUESTS, FIREBREAK_RATE_API and FIREBREAK_RATE_PER_ALERT set one allowance.
  */
 export function rateLimitsFrom(
   env: Env,
@@ -52,6 +56,7 @@ export function rateLimitsFrom(
     ['alertRequests', 'FIREBREAK_RATE_ALERT_REQUESTS'],
     ['newAlerts', 'FIREBREAK_RATE_NEW_ALERTS'],
     ['api', 'FIREBREAK_RATE_API'],
+    ['perAlert', 'FIREBREAK_RATE_PER_ALERT'],
   ] as const) {
     const raw = env[name]?.trim();
     if (!raw) continue;

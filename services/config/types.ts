@@ -13,6 +13,7 @@ export interface InventoryHost {
 export interface IntakeAlertLimits {
   maxLabels: number;
   maxLabelBytes: number;
+  maxLabelsTotalBytes: number;
   maxAnnotationBytes: number;
   maxAnnotationsTotalBytes: number;
 }
@@ -23,6 +24,7 @@ export interface IntakeRateLimits {
   alertRequests?: { burst: number; perSecond: number };
   newAlerts?: { burst: number; perSecond: number };
   api?: { burst: number; perSecond: number };
+  perAlert?: { burst: number; perSecond: number };
 }
 
 export interface FirebreakConfig {

@@ -126,6 +126,8 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
     FIREBREAK_TOKEN_ALICE: TOKEN,
     FB_HARDENING_SECRET: SECRET,
+    // The flood below is one alert delivered 4,500 times: past its default allowance on purpose.
+    FIREBREAK_RATE_PER_ALERT: '10000/1000',
   });
 }, 240_000);
 

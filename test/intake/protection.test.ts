@@ -2,8 +2,10 @@
  * Issue #15, findings 4 and 8 (unit level): alert size limits and the per-source token buckets,
  * and how they are configured. The real-engine tests are in test/hardening/engine.test.ts.
  */
+import Fastify from 'fastify';
+import { intakeErrorHandler } from '../../apps/intake/error-handler';
 import { checkAlertLimits, DEFAULT_ALERT_LIMITS } from '../../apps/intake/limits';
-import { rateLimitsOf } from '../../apps/intake/protection';
+import { installProtection, rateLimitsOf } from '../../apps/intake/protection';
 import { Buckets, DEFAULT_RATE_LIMITS } from '../../apps/intake/rate-limit';
 import { alertLimitsFrom, rateLimitsFrom } from '../../services/config/protection';
 
@@ -44,7 +46,13 @@ describe('alert size limits', () => {
         },
       ],
     };
-    expect(refused(notes)?.message).toMatch(/^alerts\[0\]\.annotations total 40010 bytes; at most 32768/);
+    expect(refused(notes)?.message).toMatch(/^alerts\[0\]\.annotations total 40010 bytes; at most 16384/);
+    const wide = {
+      alerts: [
+        { labels: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`l${i}`, 'v'.repeat(1000)])) },
+      ],
+    };
+    expect(refused(wide)?.message).toBe('alerts[0].labels total 10020 bytes; at most 8192 are allowed');
     expect(refused({ alerts: [{ labels: { a: 'é'.repeat(600) } }] })?.status).toBe(413);
   });
 
@@ -111,5 +119,57 @@ describe('protection settings', () => {
       /FIREBREAK_RATE_LIMIT/,
     );
     expect(() => alertLimitsFrom({ FIREBREAK_MAX_LABELS: '0' })).toThrow(/FIREBREAK_MAX_LABELS/);
+  });
+});
+
+describe('the hooks on a real Fastify app', () => {
+  async function app(rateLimit: Parameters<typeof rateLimitsOf>[0]['rateLimit']) {
+    const a = Fastify();
+    a.setErrorHandler(intakeErrorHandler);
+    installProtection(a, {
+      host: '',
+      port: 0,
+      publicUrl: '',
+      bodyLimitBytes: 1 << 20,
+      tokens: {},
+      rateLimit,
+    });
+    let handled = 0;
+    a.post('/v1/alerts', async () => ({ handled: ++handled }));
+    await a.ready();
+    const post = (fingerprints: string[]) =>
+      a.inject({
+        method: 'POST',
+        url: '/v1/alerts',
+        payload: { alerts: fingerprints.map((f) => ({ labels: { alertname: 'A' }, fingerprint: f })) },
+      });
+    return { a, post, handled: () => handled };
+  }
+
+  it('charges new alerts per source, repeats per alert, and nothing for a refused delivery', async () => {
+    const { a, post, handled } = await app({
+      newAlerts: { burst: 3, perSecond: 0.001 },
+      perAlert: { burst: 2, perSecond: 0.001 },
+    });
+    expect((await post(['f1', 'f2'])).statusCode).toBe(200);
+    const tooMany = await post(['f3', 'f4']);
+    expect(tooMany.statusCode).toBe(429);
+    expect(Number(tooMany.headers['retry-after'])).toBeGreaterThan(0);
+    expect(tooMany.json().error).toMatch(
+      /2 new alert\(s\) from 127\.0\.0\.1 exceed its allowance of new alerts \(3/,
+    );
+    expect((await post(['f3'])).statusCode).toBe(200); // the refused delivery charged nothing
+    expect((await post(['f1'])).statusCode).toBe(200); // a repeat is not new
+    const again = await post(['f1']);
+    expect(again.statusCode).toBe(429);
+    expect(again.json().error).toMatch(/alert f1 is delivered too often/);
+    expect(handled()).toBe(3);
+    await a.close();
+  });
+
+  it('lets everything through when rate limiting is off', async () => {
+    const { a, post } = await app({ enabled: false, perAlert: { burst: 1, perSecond: 0.001 } });
+    for (let i = 0; i < 5; i++) expect((await post(['same'])).statusCode).toBe(200);
+    await a.close();
   });
 });
