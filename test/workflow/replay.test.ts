@@ -34,6 +34,9 @@ describe('recorded incident histories', () => {
         'remediation-failed-escalated.json',
         'continued-as-new.runfirst.json',
         'continued-as-new.runlast.json',
+        'spoofed-resolved-ignored-approved.json',
+        'continued-as-new-awaiting-approval.runfirst.json',
+        'continued-as-new-awaiting-approval.runlast.json',
       ]),
     );
   });

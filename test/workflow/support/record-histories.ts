@@ -166,6 +166,41 @@ const SCENARIOS: Record<
       await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'resolved' }] });
     },
   },
+  // Issue #15: deliveries with other labels are recorded and ignored, resends only counted
+  // (DELIVERY_LABELS_PATCH), and the report reads its state by query (REPORT_READS_STATE_PATCH).
+  'spoofed-resolved-ignored-approved': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.signal(alertSignal, {
+        alert: makeAlert({ status: 'resolved', labels: {} }),
+        receivedAt: '2026-01-01T00:01:00Z',
+      });
+      await h.signal(alertSignal, {
+        alert: makeAlert({ labels: { alertname: 'TestAlert', instance: 'other' } }),
+        receivedAt: '2026-01-01T00:02:00Z',
+      });
+      await h.signal(alertSignal, { alert: makeAlert(), receivedAt: '2026-01-01T00:03:00Z' });
+      await until(h, (s) => s.alertCount === 2 && (s.alertConflicts ?? 0) === 2);
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob }] });
+    },
+  },
+  // Issue #15: a flood of deliveries while awaiting approval continues-as-new (APPROVAL_CONTINUE_PATCH).
+  'continued-as-new-awaiting-approval': {
+    plan: basePlan,
+    continueAsNewAfterEvents: 60,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      for (let i = 0; i < 40; i++) {
+        await h.signal(alertSignal, {
+          alert: makeAlert({ annotations: { summary: `value ${i}` } }),
+          receivedAt: '2026-01-01T00:05:00Z',
+        });
+      }
+      await until(h, (s) => s.alertCount === 41 && s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob }] });
+    },
+  },
   'remediation-failed-escalated': {
     plan: () => {
       const p = basePlan();
