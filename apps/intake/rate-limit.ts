@@ -37,7 +37,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   alertRequests: { burst: 5_000, perSecond: 2_000 },
   newAlerts: { burst: 500, perSecond: 20 },
   api: { burst: 300, perSecond: 50 },
-  perAlert: { burst: 60, perSecond: 0.5 },
+  perAlert: { burst: 60, perSecond: 0.2 },
 };
 
 /** How long a fingerprint counts as known to its source, and how many are remembered. */
