@@ -17,6 +17,7 @@ import {
 } from '../../../workflows/definitions';
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
+import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
 
@@ -54,7 +55,7 @@ async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExe
 function queryRoutes(app: FastifyInstance, { client }: Options): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
-    { schema: { querystring: S.listQuery } },
+    { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
     async (req) => {
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
