@@ -54,6 +54,33 @@ async function waitFor(
   }
 }
 
+/** Approves the demo's step through the intake API (with a token) or Temporal; false when refused. */
+async function approve(
+  client: Client,
+  base: string,
+  id: string,
+  token: string | undefined,
+  io: CliIO,
+): Promise<boolean> {
+  if (!token) {
+    await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
+      args: [
+        { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
+      ],
+    });
+    return true;
+  }
+  const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ stepId: DEMO_STEP, comment: 'demo approval' }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (res.ok) return true;
+  io.err(`firebreak demo: approval refused (${res.status}): ${await res.text()}`);
+  return false;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let args;
   try {
@@ -104,24 +131,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out(
       `4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`,
     );
-    if (token) {
-      const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ stepId: DEMO_STEP, comment: 'demo approval' }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (!res.ok) {
-        io.err(`firebreak demo: approval refused (${res.status}): ${await res.text()}`);
-        return EXIT.failed;
-      }
-    } else {
-      await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
-        args: [
-          { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
-        ],
-      });
-    }
+    if (!(await approve(client, base, id, token, io))) return EXIT.failed;
 
     io.out('5. remediation and verify');
     const final = await waitFor(

@@ -14,12 +14,14 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState, IncidentStatus, TimelineEntry } from '../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
 import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { mapLimit } from './map-limit';
 import type { IncidentMetrics, IntakeMetrics } from './metrics';
 
 /** Channels whose decisions reach Temporal without this intake, so only the incidents show them. */
 export const OBSERVED_CHANNELS: ReadonlySet<string> = new Set(['cli']);
 
-const OPEN_STATUSES: readonly IncidentStatus[] = [
+/** Every status an incident can be open in (each gets a gauge, 0 when none is in it). */
+export const OPEN_STATUSES: readonly IncidentStatus[] = [
   'triggered',
   'diagnosing',
   'awaiting_approval',
@@ -39,19 +41,6 @@ export interface IncidentGaugeOptions {
   /** How long a scrape waits for a reading before serving the previous one; default 5 s. */
   waitMs?: number;
   now?: () => number;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** The key under which a timeline entry is counted once, across scans and continued runs. */

@@ -168,6 +168,9 @@ describe('the engine started the way README says', () => {
     expect(mails.length).toBeGreaterThan(0);
     const all = mails.map((f) => readFileSync(join(home, 'outbox', f), 'utf8')).join('\n');
     expect(all).toContain(id!);
+    // One prefix per line: the outbox's log line is `firebreak: mail → …`.
+    expect(engine.output()).toMatch(/^firebreak: mail → alice@example\.com: /m);
+    expect(engine.output()).not.toContain('firebreak: firebreak');
   });
 
   it('finishes an incident that was in flight when the engine was SIGKILLed', async () => {
