@@ -1,5 +1,6 @@
 /**
- * `firebreak validate [paths…] [--json] [--oncall FILE]` — validate runbooks (default: $FIREBREAK_RUNBOOKS, else runbooks/).
+ * `firebreak validate [paths…] [--json] [--oncall FILE]` — validate runbooks (default:
+ * $FIREBREAK_RUNBOOKS, else runbooks/).
  * Exit 0 when every runbook is valid, 1 when any diagnostic is reported, 2 on a usage error.
  * Imports only the runbook pipeline (no Temporal), so it starts fast; main.ts loads it lazily.
  */
