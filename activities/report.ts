@@ -17,7 +17,6 @@ import { combineMaskers, createMasker, renderReports } from '../services/report'
 import { SecretStore } from '../services/secrets';
 import { FAILURE_TYPES } from '../contracts/failures';
 import type { IncidentState } from '../contracts/incident';
-import { stateQuery } from '../workflows/definitions';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */
@@ -84,6 +83,9 @@ function ownWorkflowId(): string | undefined {
   }
 }
 
+/** The incident workflow's state query (workflows/definitions.ts `stateQuery`). */
+export const STATE_QUERY = 'state';
+
 /** Queries the incident through the client of the worker running this activity, if there is one. */
 function queryThroughWorker(): ReportActivityDeps['stateOf'] {
   let client: Client;
@@ -92,7 +94,8 @@ function queryThroughWorker(): ReportActivityDeps['stateOf'] {
   } catch {
     return undefined;
   }
-  return (id) => client.workflow.getHandle(id).query(stateQuery);
+  // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
+  return (id) => client.workflow.getHandle(id).query<IncidentState>(STATE_QUERY);
 }
 
 /** The state to report: given in the input (older workflows), or read from the incident itself. */

@@ -6,6 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { IncidentState } from '../../contracts/incident';
+import { STATE_QUERY } from '../../activities/report';
 import { alertSignal, approveUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { fakeActivities, type FakeActivities } from './support/fakes';
@@ -125,6 +126,13 @@ describe('deliveries after the first', () => {
     expect(final.steps.filter((x) => x.id === 'check')).toHaveLength(1);
     expect(final.steps.find((x) => x.id === 'restart')?.status).toBe('succeeded');
     expect(final.report).toBeDefined();
-    expect(acts.reports.some((r) => (r.incidentId ?? r.state?.id) === final.id)).toBe(true);
+    // The report activity gets the incident id, not the state: that stays out of history.
+    const report = acts.reports.find((r) => r.incidentId === final.id);
+    expect(report).toBeDefined();
+    expect(report?.state).toBeUndefined();
+  });
+
+  it("the report activity reads the state by the workflow's own query name", () => {
+    expect(STATE_QUERY).toBe(stateQuery.name);
   });
 });
