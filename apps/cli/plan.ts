@@ -12,12 +12,15 @@ import { renderTemplate } from '../../language/expressions';
 import { loadLibrary, matchAlert } from '../../frontend/library';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import { incidentWorkflowId, initialContext } from '../../language/plan/context';
-import { effectiveSeverity } from '../../language/plan/match';
+import { severityDecision } from '../../language/plan/match';
+import { loadTargetSettings, type TargetSettings } from '../../services/config';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, Template } from '../../contracts/plan';
 import type { CliIO } from './io';
 import { EXIT } from './io';
+import { targetText, targetView, type TargetView } from './plan-targets';
 
-const USAGE = 'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]\n';
+const USAGE =
+  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]\n';
 
 function fmtMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -73,8 +76,9 @@ function stepView(step: ExecutableStep, ctx: ExpressionContext): StepView {
   return v;
 }
 
-function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
-  const severity = effectiveSeverity(plan, alert.labels);
+function planView(plan: Plan, alert: AlertInstance, settings: TargetSettings): Record<string, unknown> {
+  const decision = severityDecision(plan, alert.labels);
+  const severity = decision.severity;
   const id = incidentWorkflowId(plan.runbook.id, alert.fingerprint);
   const ctx: ExpressionContext = initialContext(plan, alert, id, severity);
   return {
@@ -83,15 +87,9 @@ function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
     file: plan.runbook.file,
     hash: plan.hash,
     severity,
+    severityRule: decision.rule,
     incidentId: id,
-    targets: Object.values(plan.targets).map((t) => ({
-      name: t.name,
-      transport: t.transport,
-      hosts: t.hosts.map((h) => render(h, ctx)),
-      ...(t.group !== undefined ? { group: t.group } : {}),
-      ...(t.user !== undefined ? { user: t.user } : {}),
-      ...(t.port !== undefined ? { port: t.port } : {}),
-    })),
+    targets: Object.values(plan.targets).map((t) => targetView(t, ctx, settings)),
     diagnostics: plan.diagnostics.map((stage) => ({
       parallel: stage.parallel,
       steps: stage.steps.map((s) => ({
@@ -145,14 +143,7 @@ function stepText(v: StepView, prefix: string): string {
 
 function text(view: Record<string, unknown>): string {
   const v = view as ReturnType<typeof planView> & {
-    targets: {
-      name: string;
-      transport: string;
-      hosts: string[];
-      group?: string;
-      user?: string;
-      port?: number;
-    }[];
+    targets: TargetView[];
     diagnostics: { parallel: boolean; steps: (StepView & { when?: string; onFailure: string })[] }[];
     remediations: (StepView & {
       when?: string;
@@ -169,13 +160,10 @@ function text(view: Record<string, unknown>): string {
   out.push(
     `  runbook ${String(v.runbook)} — ${String(v.title)} (${String(v.file)}, plan ${String(v.hash).slice(0, 12)})`,
   );
-  out.push(`  severity ${String(v.severity)}, incident ${String(v.incidentId)}`);
-  for (const t of v.targets) {
-    const where = [...t.hosts, ...(t.group ? [`group ${t.group}`] : [])].join(', ') || '(none)';
-    out.push(
-      `  target ${t.name}: ${t.transport}${t.user ? ` as ${t.user}` : ''}${t.port ? ` port ${t.port}` : ''} → ${where}`,
-    );
-  }
+  out.push(
+    `  severity ${String(v.severity)} (${String(v.severityRule)}), incident ${String(v.incidentId)}`,
+  );
+  for (const t of v.targets) out.push(...targetText(t));
   out.push('  diagnostics:');
   if (v.diagnostics.length === 0) out.push('    (none)');
   v.diagnostics.forEach((stage, i) => {
@@ -220,18 +208,20 @@ function text(view: Record<string, unknown>): string {
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let alertFile: string | undefined;
   let runbooksDir = 'runbooks';
+  let configFile: string | undefined;
   let json = false;
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--json') json = true;
-    else if (a === '--alert' || a === '--runbooks') {
+    else if (a === '--alert' || a === '--runbooks' || a === '--config') {
       const v = argv[++i];
       if (v === undefined) {
         io.err(`firebreak plan: ${a} needs a value\n${USAGE}`);
         return EXIT.usage;
       }
       if (a === '--alert') alertFile = v;
+      else if (a === '--config') configFile = v;
       else runbooksDir = v;
     } else if (a === '-h' || a === '--help') {
       io.out(USAGE);
@@ -270,7 +260,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (isFile) source = resolve(io.cwd, wanted);
     else byId = wanted;
   }
-  const lib = loadLibrary(source);
+  let settings: TargetSettings;
+  try {
+    const env = configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: configFile } : io.env;
+    settings = loadTargetSettings(env, io.cwd);
+  } catch (err) {
+    io.err(`firebreak plan: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+  const lib = loadLibrary(source, settings.severityFrom ? { severityFrom: settings.severityFrom } : {});
   if (lib.diagnostics.some((d) => d.severity === 'error')) {
     for (const line of formatDiagnostics(lib.diagnostics)) io.err(line);
     return EXIT.failed;
@@ -291,7 +289,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       labels: alert.labels,
       annotations: alert.annotations,
     },
-    matches: matchAlert(plans, alert).map((p) => planView(p, alert)),
+    matches: matchAlert(plans, alert).map((p) => planView(p, alert, settings)),
   }));
   if (json) {
     io.out(JSON.stringify({ alerts: results }, null, 2));

@@ -143,7 +143,7 @@ describe('renderTemplate', () => {
 describe('evaluateCondition', () => {
   it('compares an extracted JS number with a CEL int literal', () => {
     const steps = {
-      db: { ok: true, exitCode: 0, stdout: '95', stderr: '', values: { active: 95, ratio: 0.5 }, hosts: [] },
+      db: { ok: true, anyOk: true, allOk: true, exitCode: 0, stdout: '95', stderr: '', values: { active: 95, ratio: 0.5 }, hosts: [] },
     };
     expect(evaluateCondition('steps.db.values.active > 90', ctx({ steps }))).toBe(true);
     expect(evaluateCondition('steps.db.values.active * 2 == 190', ctx({ steps }))).toBe(true);
