@@ -22,8 +22,8 @@ function checkLabels(ctx: CompileContext, src: string, tpl: Template, pointer: s
     const guarded = guardedKeys(expr, 'labels');
     for (const label of referencedKeys(expr, 'labels')) {
       if (sure.has(label) || guarded.has(label)) continue;
-      const dotted = expr.indexOf(`labels.${label}`);
-      const inExpr = dotted >= 0 ? dotted : expr.indexOf(label);
+      const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const inExpr = expr.search(new RegExp(`labels\\s*(\\.\\s*${escaped}\\b|\\[\\s*["']${escaped}["'])`));
       ctx.fail(
         pointer,
         `label "${label}" is not guaranteed by the trigger: match it (e.g. ${label}: { exists: true }) or guard it with has(labels.${label})`,

@@ -94,7 +94,7 @@ export function templateAt(
     } else if ('secret' in part && mode === 'text') {
       ctx.fail(
         pointer,
-        `secret "${part.secret}" cannot be used here: only shell commands may reference secrets`,
+        `secret "${part.secret}" cannot be used here: only shell commands may reference secrets (e.g. run: VAR={{ secrets.${part.secret} }} cmd)`,
       );
     }
   }

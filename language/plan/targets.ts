@@ -26,9 +26,12 @@ const partText = (p: RenderedHostPart): string => ('lit' in p ? p.lit : p.value)
 
 /** Why rendering failed, in the words of the labels: a missing label is named as such. */
 function explainRenderFailure(target: string, expr: string, ctx: ExpressionContext, err: unknown): string {
-  const missing = referencedKeys(expr, 'labels').filter(
-    (l) => !Object.prototype.hasOwnProperty.call(ctx.labels, l),
-  );
+  const has = (l: string): boolean => Object.prototype.hasOwnProperty.call(ctx.labels, l);
+  const missing = referencedKeys(expr, 'labels').filter((l) => !has(l));
+  // A key read through an expression (`labels[vars.which]`) shows only in the evaluation error.
+  const dynamic = /no such key "([^"]+)"/.exec(err instanceof Error ? err.message : '')?.[1];
+  if (missing.length === 0 && dynamic !== undefined && !has(dynamic) && /\blabels\s*\[/.test(expr))
+    missing.push(dynamic);
   if (missing.length === 1) return `cannot resolve target ${target}: label "${missing[0]}" is missing`;
   if (missing.length > 1)
     return `cannot resolve target ${target}: labels ${missing.map((l) => `"${l}"`).join(', ')} are missing`;
