@@ -160,9 +160,7 @@ function text(view: Record<string, unknown>): string {
   out.push(
     `  runbook ${String(v.runbook)} — ${String(v.title)} (${String(v.file)}, plan ${String(v.hash).slice(0, 12)})`,
   );
-  out.push(
-    `  severity ${String(v.severity)} (${String(v.severityRule)}), incident ${String(v.incidentId)}`,
-  );
+  out.push(`  severity ${String(v.severity)} (${String(v.severityRule)}), incident ${String(v.incidentId)}`);
   for (const t of v.targets) out.push(...targetText(t));
   out.push('  diagnostics:');
   if (v.diagnostics.length === 0) out.push('    (none)');

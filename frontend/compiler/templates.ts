@@ -100,4 +100,3 @@ export function templateAt(
   }
   return t;
 }
-

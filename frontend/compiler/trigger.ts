@@ -3,7 +3,7 @@
  * the labels that set an incident's severity; plus which labels every matching alert is sure to
  * carry, so targets can be checked against them.
  */
-import type { LabelMatcher, Plan, Severity, SeverityRule } from '../../contracts/plan';
+import type { LabelMatcher, Plan, Severity } from '../../contracts/plan';
 import type { CompileContext } from './context';
 import type { MatcherDoc, RunbookDoc } from './document';
 
@@ -21,7 +21,12 @@ function regexError(re: string): string | undefined {
 }
 
 /** One label's matcher; undefined when its regular expression does not compile (reported). */
-function matcher(ctx: CompileContext, label: string, m: MatcherDoc, pointer: string): LabelMatcher | undefined {
+function matcher(
+  ctx: CompileContext,
+  label: string,
+  m: MatcherDoc,
+  pointer: string,
+): LabelMatcher | undefined {
   const regexOk = (re: string): boolean => {
     const error = regexError(re);
     if (error !== undefined) ctx.fail(pointer, `invalid regular expression for label "${label}": ${error}`);
@@ -101,11 +106,7 @@ export function guaranteedLabels(doc: RunbookDoc): Set<string> {
   return out;
 }
 
-/** Every severity an incident of this runbook can have: the default, and any mapping's values. */
-export function possibleSeverities(doc: RunbookDoc, library?: SeverityRule): Set<Severity> {
-  return new Set<Severity>([
-    doc.metadata.severity,
-    ...Object.values(doc.trigger.severityFrom?.map ?? {}),
-    ...Object.values(library?.map ?? {}),
-  ]);
+/** Every severity the runbook itself gives an incident: its default, and its own mapping's values. */
+export function possibleSeverities(doc: RunbookDoc): Set<Severity> {
+  return new Set<Severity>([doc.metadata.severity, ...Object.values(doc.trigger.severityFrom?.map ?? {})]);
 }

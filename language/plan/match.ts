@@ -65,7 +65,10 @@ export interface SeverityDecision {
   rule: string;
 }
 
-function mapped(rule: SeverityRule | undefined, labels: Readonly<Record<string, string>>): Severity | undefined {
+function mapped(
+  rule: SeverityRule | undefined,
+  labels: Readonly<Record<string, string>>,
+): Severity | undefined {
   if (!rule) return undefined;
   const raw = labels[rule.label];
   if (raw === undefined || !Object.prototype.hasOwnProperty.call(rule.map, raw)) return undefined;

@@ -59,10 +59,15 @@ export function renderTarget(target: TargetSpec, ctx: ExpressionContext): Resolv
     if (parts.map(partText).join('').trim() !== '') hostParts.push(parts);
   }
   const { hosts: _templates, group, ...rest } = target;
-  const out: ResolvedTarget = { ...rest, hosts: hostParts.map((p) => p.map(partText).join('').trim()), hostParts };
+  const out: ResolvedTarget = {
+    ...rest,
+    hosts: hostParts.map((p) => p.map(partText).join('').trim()),
+    hostParts,
+  };
   if (group !== undefined) {
     const name = renderParts(target.name, parseTemplate(group, 'text'), ctx).map(partText).join('').trim();
-    if (name === '') throw targetError(`cannot resolve target ${target.name}: group "${group}" rendered empty`);
+    if (name === '')
+      throw targetError(`cannot resolve target ${target.name}: group "${group}" rendered empty`);
     out.group = name;
   }
   return out;
@@ -144,7 +149,10 @@ function refuse(target: string, value: string, expr: string, why: string): Appli
 }
 
 /** Author text with alert values spliced in (bare IPv6 bracketed), and where each value landed. */
-function splice(target: string, parts: RenderedHostPart[]): { text: string; spans: [number, number, string][] } {
+function splice(
+  target: string,
+  parts: RenderedHostPart[],
+): { text: string; spans: [number, number, string][] } {
   let text = '';
   const spans: [number, number, string][] = [];
   for (const p of parts) {
@@ -220,11 +228,16 @@ function hostEndpoint(
 }
 
 /** The members of the target's inventory group. */
-function groupEndpoints(target: ResolvedTarget, inventory: Inventory, policy: TargetPolicy): TargetEndpoint[] {
+function groupEndpoints(
+  target: ResolvedTarget,
+  inventory: Inventory,
+  policy: TargetPolicy,
+): TargetEndpoint[] {
   const name = target.group;
   if (name === undefined || name === '') return [];
   const group = Object.prototype.hasOwnProperty.call(inventory, name) ? inventory[name] : undefined;
-  if (group === undefined) throw targetError(`target ${target.name}: inventory group "${name}" is not defined`);
+  if (group === undefined)
+    throw targetError(`target ${target.name}: inventory group "${name}" is not defined`);
   return group.map((entry, index) => ({
     ...inventoryEndpoint(target, { entry, group: name, index }, {}, '', policy, ''),
     label: entry.port !== undefined ? `${entry.host}:${entry.port}` : entry.host,

@@ -25,10 +25,15 @@ const ENTRY_KEYS = new Set(['host', 'port', 'user', 'aliases']);
 function checkEntry(h: unknown, key: string): InventoryHost {
   if (typeof h === 'string') h = { host: h };
   if (!isRecord(h) || typeof h.host !== 'string')
-    throw new ConfigError(key, `expected a host name or {host, port?, user?, aliases?}, got ${JSON.stringify(h)}`);
+    throw new ConfigError(
+      key,
+      `expected a host name or {host, port?, user?, aliases?}, got ${JSON.stringify(h)}`,
+    );
   const unknown = Object.keys(h).find((k) => !ENTRY_KEYS.has(k));
-  if (unknown !== undefined) throw new ConfigError(`${key}.${unknown}`, 'unknown key (host, port, user, aliases)');
-  if (!isHostName(h.host)) throw new ConfigError(`${key}.host`, `"${h.host}" is not a host name or IP address`);
+  if (unknown !== undefined)
+    throw new ConfigError(`${key}.${unknown}`, 'unknown key (host, port, user, aliases)');
+  if (!isHostName(h.host))
+    throw new ConfigError(`${key}.host`, `"${h.host}" is not a host name or IP address`);
   const entry: InventoryHost = { host: h.host };
   if (h.port !== undefined) {
     if (typeof h.port !== 'number' || !Number.isInteger(h.port) || h.port < 1 || h.port > 65535)
@@ -64,13 +69,19 @@ export function checkInventory(inv: unknown): Inventory {
 export function checkSeverityFrom(raw: unknown): SeverityRule | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isRecord(raw) || !isRecord(raw.map))
-    throw new ConfigError('severityFrom', `expected {label?, map: {value: P0..P3}}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      'severityFrom',
+      `expected {label?, map: {value: P0..P3}}, got ${JSON.stringify(raw)}`,
+    );
   if (raw.label !== undefined && (typeof raw.label !== 'string' || raw.label === ''))
     throw new ConfigError('severityFrom.label', `expected a label name, got ${JSON.stringify(raw.label)}`);
   const map: Record<string, Severity> = {};
   for (const [value, sev] of Object.entries(raw.map)) {
     if (!SEVERITIES.includes(sev as Severity))
-      throw new ConfigError(`severityFrom.map.${value}`, `expected one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(sev)}`);
+      throw new ConfigError(
+        `severityFrom.map.${value}`,
+        `expected one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(sev)}`,
+      );
     map[value] = sev as Severity;
   }
   return { label: typeof raw.label === 'string' ? raw.label : 'severity', map };

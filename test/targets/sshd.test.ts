@@ -5,7 +5,7 @@
  * the workflow renders them (renderTarget, renderTemplate) and run by the real `runCommand`
  * activity, over SSH and through the local transport.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
