@@ -203,7 +203,18 @@ function text(view: Record<string, unknown>): string {
   return out.join('\n');
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
+/** What the command line asked for. */
+interface PlanArgs {
+  alertFile: string;
+  runbooksDir: string;
+  configFile?: string;
+  json: boolean;
+  /** A runbook file or id. */
+  wanted?: string;
+}
+
+/** Parses argv; a number is the exit code to return at once (help, usage errors). */
+function parseArgs(argv: string[], io: CliIO): PlanArgs | number {
   let alertFile: string | undefined;
   let runbooksDir = 'runbooks';
   let configFile: string | undefined;
@@ -235,64 +246,49 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     );
     return EXIT.usage;
   }
+  return {
+    alertFile,
+    runbooksDir,
+    json,
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(positional[0] !== undefined ? { wanted: positional[0] } : {}),
+  };
+}
 
-  let alerts: AlertInstance[];
-  try {
-    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, alertFile), 'utf8')));
-  } catch (err) {
-    io.err(`firebreak plan: ${alertFile}: ${(err as Error).message}`);
-    return EXIT.failed;
-  }
-
-  // A named runbook is a file (validated alone) or an id in the library.
-  const wanted = positional[0];
-  let source = resolve(io.cwd, runbooksDir);
+/** The plans to dry-run: the library, one file validated alone, or one id in the library. */
+function selectPlans(args: PlanArgs, io: CliIO, settings: TargetSettings): Plan[] | number {
+  let source = resolve(io.cwd, args.runbooksDir);
   let byId: string | undefined;
-  if (wanted !== undefined) {
+  if (args.wanted !== undefined) {
     let isFile: boolean;
     try {
-      isFile = statSync(resolve(io.cwd, wanted)).isFile();
+      isFile = statSync(resolve(io.cwd, args.wanted)).isFile();
     } catch {
       isFile = false;
     }
-    if (isFile) source = resolve(io.cwd, wanted);
-    else byId = wanted;
-  }
-  let settings: TargetSettings;
-  try {
-    const env = configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: configFile } : io.env;
-    settings = loadTargetSettings(env, io.cwd);
-  } catch (err) {
-    io.err(`firebreak plan: ${(err as Error).message}`);
-    return EXIT.failed;
+    if (isFile) source = resolve(io.cwd, args.wanted);
+    else byId = args.wanted;
   }
   const lib = loadLibrary(source, settings.severityFrom ? { severityFrom: settings.severityFrom } : {});
   if (lib.diagnostics.some((d) => d.severity === 'error')) {
     for (const line of formatDiagnostics(lib.diagnostics)) io.err(line);
     return EXIT.failed;
   }
-  let plans = lib.plans;
-  if (byId !== undefined) {
-    plans = plans.filter((p) => p.runbook.id === byId);
-    if (plans.length === 0) {
-      io.err(`firebreak plan: no runbook with id "${byId}" in ${runbooksDir}`);
-      return EXIT.failed;
-    }
+  if (byId === undefined) return lib.plans;
+  const plans = lib.plans.filter((p) => p.runbook.id === byId);
+  if (plans.length === 0) {
+    io.err(`firebreak plan: no runbook with id "${byId}" in ${args.runbooksDir}`);
+    return EXIT.failed;
   }
+  return plans;
+}
 
-  const results = alerts.map((alert) => ({
-    alert: {
-      status: alert.status,
-      fingerprint: alert.fingerprint,
-      labels: alert.labels,
-      annotations: alert.annotations,
-    },
-    matches: matchAlert(plans, alert).map((p) => planView(p, alert, settings)),
-  }));
-  if (json) {
-    io.out(JSON.stringify({ alerts: results }, null, 2));
-    return EXIT.ok;
-  }
+type AlertResult = {
+  alert: Pick<AlertInstance, 'status' | 'fingerprint' | 'labels' | 'annotations'>;
+  matches: Record<string, unknown>[];
+};
+
+function resultsText(results: AlertResult[]): string {
   const out: string[] = [];
   results.forEach((r, i) => {
     const labels = Object.entries(r.alert.labels)
@@ -311,6 +307,38 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } else for (const m of r.matches) out.push(text(m));
     out.push('');
   });
-  io.out(out.join('\n'));
+  return out.join('\n');
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parseArgs(argv, io);
+  if (typeof args === 'number') return args;
+  let alerts: AlertInstance[];
+  try {
+    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, args.alertFile), 'utf8')));
+  } catch (err) {
+    io.err(`firebreak plan: ${args.alertFile}: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+  let settings: TargetSettings;
+  try {
+    const env = args.configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: args.configFile } : io.env;
+    settings = loadTargetSettings(env, io.cwd);
+  } catch (err) {
+    io.err(`firebreak plan: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+  const plans = selectPlans(args, io, settings);
+  if (typeof plans === 'number') return plans;
+  const results: AlertResult[] = alerts.map((alert) => ({
+    alert: {
+      status: alert.status,
+      fingerprint: alert.fingerprint,
+      labels: alert.labels,
+      annotations: alert.annotations,
+    },
+    matches: matchAlert(plans, alert).map((p) => planView(p, alert, settings)),
+  }));
+  io.out(args.json ? JSON.stringify({ alerts: results }, null, 2) : resultsText(results));
   return EXIT.ok;
 }
