@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExpressionContext } from '../../contracts/plan';
 import { validateRunbook } from '../../frontend/validator';
 import { parseTemplate } from '../../language/expressions';
 import { endpointText, renderTarget, resolveEndpoints } from '../../language/plan/targets';
+import { labelContext } from '../targets/context';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const section = readme.slice(
@@ -15,16 +15,7 @@ const section = readme.slice(
   readme.indexOf('### Triggers for real rule sets'),
 );
 
-function ctx(labels: Record<string, string>): ExpressionContext {
-  return {
-    labels,
-    annotations: {},
-    alert: { status: 'firing', fingerprint: 'f', startsAt: '', generatorURL: '' },
-    vars: {},
-    incident: { id: 'i', severity: 'P2', runbook: 'rb', service: 's' },
-    steps: {},
-  };
-}
+const ctx = labelContext;
 
 /** Table rows: exporter | labels as sent | hosts: | dialled. */
 const rows = section

@@ -5,7 +5,7 @@
  */
 import type { ResolvedTarget, TargetEndpoint } from '../../contracts/commands';
 import type { Inventory } from '../../contracts/inventory';
-import type { ExpressionContext, TargetSpec } from '../../contracts/plan';
+import type { TargetSpec } from '../../contracts/plan';
 import {
   evaluateValue,
   hostOf,
@@ -15,17 +15,9 @@ import {
   shortHostOf,
 } from '../../language/expressions';
 import { endpointText, renderTarget, resolveEndpoints } from '../../language/plan/targets';
+import { labelContext } from './context';
 
-function ctx(labels: Record<string, string>): ExpressionContext {
-  return {
-    labels,
-    annotations: {},
-    alert: { status: 'firing', fingerprint: 'f', startsAt: '', generatorURL: '' },
-    vars: {},
-    incident: { id: 'i', severity: 'P2', runbook: 'rb', service: 's' },
-    steps: {},
-  };
-}
+const ctx = labelContext;
 
 function target(hosts: string[], over: Partial<TargetSpec> = {}): TargetSpec {
   return {

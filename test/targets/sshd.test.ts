@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { createCommandActivities } from '../../activities/commands';
 import type { RunCommandInput } from '../../activities/types';
 import type { Inventory } from '../../contracts/inventory';
-import type { CommandStep, ExpressionContext, Plan } from '../../contracts/plan';
+import type { CommandStep, Plan } from '../../contracts/plan';
 import { validateRunbook } from '../../frontend/validator';
 import { renderTemplate } from '../../language/expressions';
 import { renderTarget } from '../../language/plan/targets';
 import { createSshExecutor, type SshExecutor } from '../../services/transport/client';
 import { startSshd, TEST_USER, type SshdFleet } from '../support/services';
 import { sshConfig } from '../transport/helpers';
+import { labelContext } from './context';
 
 let fleet: SshdFleet;
 let work: string;
@@ -53,16 +54,7 @@ ${step}
   return r.plan!;
 }
 
-function ctx(labels: Record<string, string>): ExpressionContext {
-  return {
-    labels: { alertname: 'X', ...labels },
-    annotations: {},
-    alert: { status: 'firing', fingerprint: 'f', startsAt: '', generatorURL: '' },
-    vars: {},
-    incident: { id: 'inc', severity: 'P3', runbook: 't', service: 's' },
-    steps: {},
-  };
-}
+const ctx = labelContext;
 
 /** Renders the plan's first step as the workflow does and runs it through the real activity. */
 async function runStep(plan: Plan, labels: Record<string, string>, inventory: Inventory = {}) {

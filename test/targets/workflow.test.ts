@@ -226,6 +226,36 @@ resolution: { mode: human }
   });
 });
 
+describe('a label that tries to choose the SSH user and port', () => {
+  it('fails the step with the refusal on its timeline, and the next step reads it as not ok', async () => {
+    const plan = compile(
+      HEADER.replace(
+        'trigger: { match: { alertname: TestAlert } }',
+        'trigger: { match: { alertname: TestAlert, host: { exists: true } } }',
+      ).replace(
+        '  down:',
+        "  fromlabel: { hosts: ['{{ labels.host }}'], user: " + TEST_USER + ', port: PORT0 }\n  down:',
+      ) +
+        `diagnostics:
+  - { id: hostile, target: fromlabel, run: id -un }
+  - { id: after, target: box, when: '!steps.hostile.ok', run: echo refused }
+resolution: { mode: human }
+`,
+    );
+    const hostile = `root@127.0.0.1:${fleet.instances[1]!.port}`;
+    const handle = await start(plan, makeAlert({ labels: { alertname: 'TestAlert', host: hostile } }));
+    const s = await until(handle, (x) => step(x, 'after')?.status === 'succeeded');
+    expect(step(s, 'hostile')).toMatchObject({ status: 'failed', hosts: [] });
+    expect(step(s, 'hostile')?.error).toBe(
+      `target fromlabel: ${JSON.stringify(hostile)} from labels.host is not a host name (it carries a user ("user@")); use hostOf(labels.host) to take the host of an address such as an exporter's instance`,
+    );
+    expect(
+      s.timeline.find((t) => t.kind === 'step_finished' && t.message.startsWith('hostile failed'))?.message,
+    ).toContain('is not a host name');
+    await closeAsHuman(handle);
+  });
+});
+
 describe('a multi-host step', () => {
   it('exposes every host, with exists/all macros and anyOk/allOk', async () => {
     const plan = compile(`${HEADER}diagnostics:
