@@ -1,8 +1,10 @@
 /**
- * `firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]` — a dry
- * run: for each alert in an Alertmanager payload, the matching runbook(s) and exactly what would
- * run where, in what order, behind which approval gates, with which escalation timers. Commands
- * are rendered with the alert's labels, so hostile label values show up only quoted.
+ * `firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]`
+ * — a dry run: for each alert in an Alertmanager payload, the matching runbook(s) and exactly what
+ * would run where (the exact `user@host:port`, resolved against the config's inventory by the
+ * resolver the worker uses), in what order, behind which approval gates, with which escalation
+ * timers and which severity rule. Commands are rendered with the alert's labels, so hostile label
+ * values show up only quoted.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,6 +12,8 @@ import { parseAlertmanagerWebhook } from '../../frontend/alerts/alertmanager';
 import type { AlertInstance } from '../../contracts/alert';
 import { renderTemplate } from '../../language/expressions';
 import { loadLibrary, matchAlert } from '../../frontend/library';
+import { catchAllFor, splitCatchAll } from '../../frontend/library/catch-all';
+import type { RoutedPlans } from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import { incidentWorkflowId, initialContext } from '../../language/plan/context';
 import { severityDecision } from '../../language/plan/match';
@@ -20,7 +24,9 @@ import { EXIT } from './io';
 import { targetText, targetView, type TargetView } from './plan-targets';
 
 const USAGE =
-  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]\n';
+  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]\n' +
+  '  --runbooks defaults to $FIREBREAK_RUNBOOKS, else runbooks/; FIREBREAK_CATCH_ALL names the catch-all runbook\n' +
+  '  --config (default $FIREBREAK_CONFIG) supplies the inventory, strict mode and severity mapping\n';
 
 function fmtMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -203,20 +209,20 @@ function text(view: Record<string, unknown>): string {
   return out.join('\n');
 }
 
-/** What the command line asked for. */
+/** The command line of `firebreak plan`, or the exit code when it is a usage error or --help. */
 interface PlanArgs {
   alertFile: string;
   runbooksDir: string;
-  configFile?: string;
-  json: boolean;
-  /** A runbook file or id. */
   wanted?: string;
+  json: boolean;
+  /** Where the inventory and severity mapping come from (else FIREBREAK_CONFIG, else the default). */
+  configFile?: string;
 }
 
-/** Parses argv; a number is the exit code to return at once (help, usage errors). */
-function parseArgs(argv: string[], io: CliIO): PlanArgs | number {
+function parsePlanArgs(argv: string[], io: CliIO): PlanArgs | number {
   let alertFile: string | undefined;
-  let runbooksDir = 'runbooks';
+  // Like `firebreak start`: the library is FIREBREAK_RUNBOOKS unless --runbooks names another.
+  let runbooksDir = envValue(io.env, 'FIREBREAK_RUNBOOKS') ?? 'runbooks';
   let configFile: string | undefined;
   let json = false;
   const positional: string[] = [];
@@ -250,45 +256,80 @@ function parseArgs(argv: string[], io: CliIO): PlanArgs | number {
     alertFile,
     runbooksDir,
     json,
-    ...(configFile !== undefined ? { configFile } : {}),
     ...(positional[0] !== undefined ? { wanted: positional[0] } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
   };
 }
 
-/** The plans to dry-run: the library, one file validated alone, or one id in the library. */
-function selectPlans(args: PlanArgs, io: CliIO, settings: TargetSettings): Plan[] | number {
-  let source = resolve(io.cwd, args.runbooksDir);
+/**
+ * The plans to match: a named runbook (a file, validated alone, or an id in the library), else the
+ * library with its catch-all (FIREBREAK_CATCH_ALL) set apart as the intake does. A number is the
+ * exit code of a failure already printed.
+ */
+function selectPlans(a: PlanArgs, io: CliIO, settings: TargetSettings): RoutedPlans | number {
+  let source = resolve(io.cwd, a.runbooksDir);
   let byId: string | undefined;
-  if (args.wanted !== undefined) {
+  if (a.wanted !== undefined) {
     let isFile: boolean;
     try {
-      isFile = statSync(resolve(io.cwd, args.wanted)).isFile();
+      isFile = statSync(resolve(io.cwd, a.wanted)).isFile();
     } catch {
       isFile = false;
     }
-    if (isFile) source = resolve(io.cwd, args.wanted);
-    else byId = args.wanted;
+    if (isFile) source = resolve(io.cwd, a.wanted);
+    else byId = a.wanted;
   }
   const lib = loadLibrary(source, settings.severityFrom ? { severityFrom: settings.severityFrom } : {});
   if (lib.diagnostics.some((d) => d.severity === 'error')) {
     for (const line of formatDiagnostics(lib.diagnostics)) io.err(line);
     return EXIT.failed;
   }
-  if (byId === undefined) return lib.plans;
-  const plans = lib.plans.filter((p) => p.runbook.id === byId);
-  if (plans.length === 0) {
-    io.err(`firebreak plan: no runbook with id "${byId}" in ${args.runbooksDir}`);
+  if (byId !== undefined) {
+    const plans = lib.plans.filter((p) => p.runbook.id === byId);
+    if (plans.length === 0) {
+      io.err(`firebreak plan: no runbook with id "${byId}" in ${a.runbooksDir}`);
+      return EXIT.failed;
+    }
+    return { direct: plans };
+  }
+  if (a.wanted !== undefined) return { direct: lib.plans };
+  try {
+    return splitCatchAll(lib.plans, envValue(io.env, 'FIREBREAK_CATCH_ALL'));
+  } catch (err) {
+    io.err(`firebreak plan: ${(err as Error).message}`);
     return EXIT.failed;
   }
-  return plans;
 }
 
-type AlertResult = {
+/** A non-empty, trimmed environment value. */
+function envValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  const v = env[key]?.trim();
+  return v ? v : undefined;
+}
+
+type PlanResult = {
   alert: Pick<AlertInstance, 'status' | 'fingerprint' | 'labels' | 'annotations'>;
   matches: Record<string, unknown>[];
+  /** The catch-all runbook that takes the alert because no other runbook matched it. */
+  catchAll?: string;
 };
 
-function resultsText(results: AlertResult[]): string {
+function planAlert(routed: RoutedPlans, alert: AlertInstance, settings: TargetSettings): PlanResult {
+  const direct = matchAlert(routed.direct, alert);
+  const caught = direct.length === 0 ? catchAllFor(routed, alert) : undefined;
+  return {
+    alert: {
+      status: alert.status,
+      fingerprint: alert.fingerprint,
+      labels: alert.labels,
+      annotations: alert.annotations,
+    },
+    matches: (caught ? [caught] : direct).map((p) => planView(p, alert, settings)),
+    ...(caught ? { catchAll: caught.runbook.id } : {}),
+  };
+}
+
+function resultsText(results: PlanResult[]): string {
   const out: string[] = [];
   results.forEach((r, i) => {
     const labels = Object.entries(r.alert.labels)
@@ -298,7 +339,9 @@ function resultsText(results: AlertResult[]): string {
       `alert ${i + 1}/${results.length} [${r.alert.status}] fingerprint ${r.alert.fingerprint}: ${labels}`,
     );
     if (r.matches.length === 0) out.push('  no runbook matches this alert');
-    else if (r.alert.status === 'resolved') {
+    else if (r.catchAll)
+      out.push(`  no runbook matches this alert; the catch-all runbook ${r.catchAll} takes it:`);
+    if (r.matches.length > 0 && r.alert.status === 'resolved') {
       // A resolved alert starts nothing; it is signalled to the open incident, if any.
       for (const m of r.matches)
         out.push(
@@ -311,34 +354,26 @@ function resultsText(results: AlertResult[]): string {
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, io);
-  if (typeof args === 'number') return args;
+  const a = parsePlanArgs(argv, io);
+  if (typeof a === 'number') return a;
   let alerts: AlertInstance[];
   try {
-    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, args.alertFile), 'utf8')));
+    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, a.alertFile), 'utf8')));
   } catch (err) {
-    io.err(`firebreak plan: ${args.alertFile}: ${(err as Error).message}`);
+    io.err(`firebreak plan: ${a.alertFile}: ${(err as Error).message}`);
     return EXIT.failed;
   }
   let settings: TargetSettings;
   try {
-    const env = args.configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: args.configFile } : io.env;
+    const env = a.configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: a.configFile } : io.env;
     settings = loadTargetSettings(env, io.cwd);
   } catch (err) {
     io.err(`firebreak plan: ${(err as Error).message}`);
     return EXIT.failed;
   }
-  const plans = selectPlans(args, io, settings);
-  if (typeof plans === 'number') return plans;
-  const results: AlertResult[] = alerts.map((alert) => ({
-    alert: {
-      status: alert.status,
-      fingerprint: alert.fingerprint,
-      labels: alert.labels,
-      annotations: alert.annotations,
-    },
-    matches: matchAlert(plans, alert).map((p) => planView(p, alert, settings)),
-  }));
-  io.out(args.json ? JSON.stringify({ alerts: results }, null, 2) : resultsText(results));
+  const routed = selectPlans(a, io, settings);
+  if (typeof routed === 'number') return routed;
+  const results = alerts.map((alert) => planAlert(routed, alert, settings));
+  io.out(a.json ? JSON.stringify({ alerts: results }, null, 2) : resultsText(results));
   return EXIT.ok;
 }
