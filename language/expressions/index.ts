@@ -7,3 +7,4 @@ export * from './quote';
 export * from './cel';
 export * from './template';
 export * from './regex';
+export * from './hosts';

@@ -6,22 +6,17 @@
 import type { IncidentState } from '../../contracts/incident';
 import type { StepOutcome } from '../../contracts/plan';
 import type { IncidentControl } from './control';
+import { outcomeOf } from './steps';
 import type { IncidentStore, StepView } from './store';
 
 /** `steps.<id>` for every step that ran to a result, as the earlier run's expressions saw it. */
 export function outcomesFromState(state: IncidentState): Record<string, StepOutcome> {
   const out: Record<string, StepOutcome> = {};
   for (const s of state.steps) {
-    if ((s.status !== 'succeeded' && s.status !== 'failed') || s.hosts.length === 0) continue;
-    const first = s.hosts[0];
-    out[s.id] = {
-      ok: s.status === 'succeeded',
-      exitCode: first?.exitCode ?? null,
-      stdout: first?.stdout ?? '',
-      stderr: first?.stderr ?? '',
-      values: first?.values ?? {},
-      hosts: s.hosts.map((h) => ({ host: h.host, ok: h.ok, exitCode: h.exitCode, values: h.values })),
-    };
+    // A wait succeeds with no hosts and was never an outcome; a step that could not run failed.
+    if ((s.status === 'succeeded' && s.hosts.length > 0) || s.status === 'failed') {
+      out[s.id] = outcomeOf(s.hosts);
+    }
   }
   return out;
 }
