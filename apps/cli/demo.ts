@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../services/config';
 import type { IncidentState } from '../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
+import { incidentWorkflowId } from '../../language/plan/context';
 import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { UsageError, parseArgs } from './args';
 import type { CliIO } from './io';
@@ -86,7 +87,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   );
   const token = typeof args.flags.token === 'string' ? args.flags.token : io.env.FIREBREAK_DEMO_TOKEN;
   const fingerprint = `demo${Date.now().toString(16)}`;
-  const id = `incident-demo-local-logs-${fingerprint}`;
+  const workflowId = incidentWorkflowId('demo-local-logs', fingerprint);
 
   io.out(`1. seeding ${DEMO_LOG_DIR} with three stale logs and one fresh one`);
   seedDemoLogs();
@@ -102,7 +103,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out('3. diagnostics run on the local target; the cleanup waits for approval');
     const waiting = await waitFor(
       client,
-      id,
+      workflowId,
       (s) => s.pendingApprovals.some((p) => p.stepId === DEMO_STEP) || TERMINAL_STATUSES.includes(s.status),
       io,
       90_000,
@@ -118,7 +119,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`,
     );
     if (token) {
-      const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
+      const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(waiting.id)}/approve`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ stepId: DEMO_STEP, comment: 'demo approval' }),
@@ -129,7 +130,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return EXIT.failed;
       }
     } else {
-      await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
+      await client.workflow.getHandle(workflowId).executeUpdate(approveUpdate, {
         args: [
           { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
         ],
@@ -139,14 +140,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out('5. remediation and verify');
     const final = await waitFor(
       client,
-      id,
+      workflowId,
       (s) => TERMINAL_STATUSES.includes(s.status) && s.report !== undefined,
       io,
       120_000,
     );
     const left = readdirSync(DEMO_LOG_DIR).sort();
     io.out(`   files left in ${DEMO_LOG_DIR}: ${left.join(', ') || '(none)'}`);
-    io.out(`6. incident ${final.status}; report: ${final.report?.markdownPath ?? '(none)'}`);
+    io.out(`6. incident ${final.id} ${final.status}; report: npx firebreak incident report ${final.id}`);
     io.out(`   mail: ${config.mail.smtpUrl ? 'sent over SMTP' : `see ${config.mail.outboxDir}`}`);
     return final.status === 'resolved' ? EXIT.ok : EXIT.failed;
   } finally {

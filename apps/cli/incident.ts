@@ -8,6 +8,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Actor, IncidentState, RefusalSignal } from '../../contracts/incident';
 import { recordRefusal, updateRefusal } from '../intake/audit';
+import { handleOfIncident, incidentState, stateOf } from '../intake/incident-lookup';
+import { incidentIdOf, runOf } from '../intake/incident-runs';
 import {
   INCIDENT_WORKFLOW,
   ackUpdate,
@@ -15,7 +17,6 @@ import {
   closeUpdate,
   noteUpdate,
   rejectUpdate,
-  stateQuery,
 } from '../../workflows/definitions';
 import { loadConfig } from '../../services/config';
 import { loadOnCall } from '../../services/oncall';
@@ -102,7 +103,7 @@ export function formatState(s: IncidentState): string {
     lines.push('', 'timeline:');
     for (const t of s.timeline) lines.push(`  ${t.at}  ${t.kind.padEnd(20)} ${t.message}`);
   }
-  if (s.report) lines.push('', `report: ${s.report.markdownPath}`);
+  lines.push('', `report: firebreak incident report ${s.id}`);
   return lines.join('\n');
 }
 
@@ -161,22 +162,22 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       if (args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
       const execs: WorkflowExecutionInfo[] = [];
       for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+        // A run that continued as new is the same incident as the run after it.
+        if (w.status.name === 'CONTINUED_AS_NEW') continue;
         execs.push(w);
         if (execs.length >= limit) break;
       }
       const states = await Promise.all(
         execs.map((w) =>
-          client.workflow
-            .getHandle(w.workflowId, w.runId)
-            .query(stateQuery)
-            .catch(() => undefined),
+          stateOf(client, { ...runOf(w), running: w.status.name === 'RUNNING' }).catch(() => undefined),
         ),
       );
       if (json) {
         io.out(
           JSON.stringify(
             states.map(
-              (s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() },
+              (s, i) =>
+                s ?? { id: execs[i] && incidentIdOf(execs[i]), status: execs[i]?.status.name.toLowerCase() },
             ),
             null,
             2,
@@ -202,23 +203,31 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
                 s.pendingApprovals.map((p) => p.stepId).join(',') || '-',
                 ago(s.startedAt),
               ]
-            : [w.workflowId, '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
+            : [
+                incidentIdOf(w),
+                '?',
+                w.status.name.toLowerCase(),
+                '?',
+                '?',
+                '?',
+                ago(w.startTime.toISOString()),
+              ],
         );
       });
       io.out(pad(rows));
       return EXIT.ok;
     }
     case 'show': {
-      const s = await client.workflow.getHandle(needId()).query(stateQuery);
+      const s = await incidentState(client, needId());
       io.out(json ? JSON.stringify(s, null, 2) : formatState(s));
       return EXIT.ok;
     }
     case 'ack':
       print(
-        await audited('ack', undefined, () =>
-          client.workflow
-            .getHandle(needId())
-            .executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }),
+        await audited('ack', undefined, async () =>
+          (await handleOfIncident(client, needId())).executeUpdate(ackUpdate, {
+            args: [{ actor: actor(), ...comment() }],
+          }),
         ),
         'acknowledged',
       );
@@ -228,10 +237,13 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const incident = needId();
       const stepId = more[0];
       if (!stepId) throw new UsageError(`incident ${sub} needs <id> <step>`);
-      const s = await audited(sub, stepId, () =>
-        client.workflow.getHandle(incident).executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, {
-          args: [{ stepId, actor: actor(), ...comment() }],
-        }),
+      const s = await audited(sub, stepId, async () =>
+        (await handleOfIncident(client, incident)).executeUpdate(
+          sub === 'approve' ? approveUpdate : rejectUpdate,
+          {
+            args: [{ stepId, actor: actor(), ...comment() }],
+          },
+        ),
       );
       print(s, `${sub === 'approve' ? 'approved' : 'rejected'} ${stepId}`);
       return EXIT.ok;
@@ -241,8 +253,10 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const text = more.join(' ').trim();
       if (!text) throw new UsageError('incident note needs the note text');
       print(
-        await audited('note', undefined, () =>
-          client.workflow.getHandle(incident).executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }),
+        await audited('note', undefined, async () =>
+          (await handleOfIncident(client, incident)).executeUpdate(noteUpdate, {
+            args: [{ actor: actor(), text }],
+          }),
         ),
         'noted',
       );
@@ -254,10 +268,10 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
         throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
       const incident = needId();
       print(
-        await audited('close', undefined, () =>
-          client.workflow
-            .getHandle(incident)
-            .executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }),
+        await audited('close', undefined, async () =>
+          (await handleOfIncident(client, incident)).executeUpdate(closeUpdate, {
+            args: [{ actor: actor(), outcome, ...comment() }],
+          }),
         ),
         'closed',
       );
@@ -267,7 +281,7 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
       const format = str('format') ?? 'md';
       if (format !== 'md' && format !== 'html')
         throw new UsageError(`--format must be md or html, got "${format}"`);
-      const s = await client.workflow.getHandle(needId()).query(stateQuery);
+      const s = await incidentState(client, needId());
       const text = format === 'md' ? renderMarkdown(s) : renderHtml(s);
       const out = str('out');
       if (out) {

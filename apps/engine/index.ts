@@ -11,6 +11,7 @@ import type { RunningIntake } from '../intake';
 import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
 import { startWorker } from '../../worker';
+import { installWorkerRuntime } from '../../worker/runtime';
 import type { RunningWorker } from '../../worker';
 import { startDevServer } from './devserver';
 import type { DevDbSync, DevServer } from './devserver';
@@ -62,6 +63,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const log = opts.log ?? ((line: string) => void process.stderr.write(`firebreak: ${line}\n`));
   const config = loadConfig(env);
   const { plans, oncall } = checkInputs(config);
+  installWorkerRuntime(); // worker heartbeats, for a truthful /healthz
   log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
 
   const cleanups: (() => Promise<void>)[] = [];

@@ -21,6 +21,7 @@ import { alertRoutes } from './routes/alerts';
 import { approvalLinkRoutes } from './routes/approval-links';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
+import { reportRoutes } from './routes/reports';
 
 export type { IntakeLibrary } from './ingest';
 
@@ -94,6 +95,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);
+  await app.register(reportRoutes, ctx);
   await app.register(healthRoutes, ctx);
   return app;
 }

@@ -66,6 +66,7 @@ beforeAll(async () => {
     mailer: { send: async (m) => (mails.push(m), { messageId: `<${mails.length}@test>` }) },
   });
   const activities: IncidentActivities = {
+    pinLocalHost: async () => ({ hostId: 'test-host' }),
     resolveOnCall: async () => ONCALL,
     runCommand: async (input) => ({
       hosts: [

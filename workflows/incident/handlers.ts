@@ -42,7 +42,9 @@ function isTerminal(store: IncidentStore, control: IncidentControl): boolean {
 }
 
 function registerSignals(store: IncidentStore, control: IncidentControl): void {
-  setHandler(alertSignal, ({ alert: delivery, receivedAt }) => {
+  setHandler(alertSignal, ({ alert: delivery, receivedAt, deliveryId }) => {
+    // The starting delivery, signalled along with the start by signal-with-start: already counted.
+    if (deliveryId !== undefined && deliveryId === control.startDeliveryId) return;
     if (delivery.status === 'firing') {
       store.alertRepeated(receivedAt);
       return;

@@ -14,6 +14,8 @@ import { FAILURE_TYPES } from '../../contracts/failures';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../contracts/plan';
 import { evaluateCondition, evaluateSuccess, renderTemplate } from '../lang';
 import { errorMessage, workerLost } from './failures';
+import type { StepQueue } from './pinning';
+import { LocalHostPin } from './pinning';
 import { recoverOutcome } from './recovery';
 import type { IncidentStore, StepView } from './store';
 
@@ -25,9 +27,12 @@ export function proxyFor(
   step: CommandStep,
   hostCount: number,
   concurrency: number,
+  queue: StepQueue = {},
 ): IncidentActivities['runCommand'] {
   const rounds = Math.max(1, Math.ceil(hostCount / Math.max(1, concurrency)));
   const options: ActivityOptions = {
+    ...(queue.taskQueue ? { taskQueue: queue.taskQueue } : {}),
+    ...(queue.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: queue.scheduleToStartTimeoutMs } : {}),
     // The activity enforces the command timeout per host; this bounds the whole fan-out plus connects.
     startToCloseTimeout: step.timeoutMs * rounds + 30_000,
     heartbeatTimeout: COMMAND_HEARTBEAT_MS,
@@ -44,12 +49,16 @@ export function proxyFor(
 }
 
 export class StepRunner {
+  private readonly pin: LocalHostPin;
+
   constructor(
     private readonly plan: Plan,
     private readonly store: IncidentStore,
     /** What expressions see; each finished command step adds its outcome. */
     private readonly ctx: ExpressionContext,
-  ) {}
+  ) {
+    this.pin = new LocalHostPin(store);
+  }
 
   /** Evaluates a step's `when:` guard (none: run); a false or failing guard skips the step. */
   checkWhen(rec: StepView, when: string | undefined): boolean {
@@ -76,7 +85,7 @@ export class StepRunner {
     }
     let ok: boolean;
     try {
-      const { run, request } = this.prepare(rec, step);
+      const { run, request } = await this.prepare(rec, step);
       store.setAttempts(rec, 1);
       let result: RunCommandResult;
       try {
@@ -98,11 +107,14 @@ export class StepRunner {
     return ok;
   }
 
-  /** Renders the command, its hosts and environment; throws when the plan or a template is broken. */
-  private prepare(
+  /**
+   * Renders the command, its hosts and environment, and picks the queue it runs through; throws
+   * when the plan or a template is broken.
+   */
+  private async prepare(
     rec: StepView,
     step: CommandStep,
-  ): { run: IncidentActivities['runCommand']; request: RunCommandInput } {
+  ): Promise<{ run: IncidentActivities['runCommand']; request: RunCommandInput }> {
     const { ctx, store } = this;
     const target = this.plan.targets[step.target];
     if (!target)
@@ -115,7 +127,7 @@ export class StepRunner {
     store.commandRendered(rec, command, step.target);
     const env: Record<string, string> = {};
     for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
-    const run = proxyFor(step, hosts.length, target.concurrency);
+    const run = proxyFor(step, hosts.length, target.concurrency, await this.pin.queueFor(target));
     const request: RunCommandInput = {
       incidentId: store.state.id,
       stepId: rec.id,
