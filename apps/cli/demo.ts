@@ -147,7 +147,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     );
     const left = readdirSync(DEMO_LOG_DIR).sort();
     io.out(`   files left in ${DEMO_LOG_DIR}: ${left.join(', ') || '(none)'}`);
-    io.out(`6. incident ${final.id} ${final.status}; report: npx firebreak incident report ${final.id}`);
+    io.out(`6. incident ${final.status}; report: ${final.report?.markdownPath ?? '(none)'}`);
+    io.out(`   also: npx firebreak incident report ${final.id}`);
     io.out(`   mail: ${config.mail.smtpUrl ? 'sent over SMTP' : `see ${config.mail.outboxDir}`}`);
     return final.status === 'resolved' ? EXIT.ok : EXIT.failed;
   } finally {
