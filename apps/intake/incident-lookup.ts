@@ -27,18 +27,27 @@ async function runsOf(client: Client, workflowId: string): Promise<WorkflowExecu
   return rows.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
 }
 
-/** Finds incident `id`; throws WorkflowNotFoundError (naming the incident) when no run is it. */
+/**
+ * Finds incident `id`; throws WorkflowNotFoundError (naming the incident) when no run is it.
+ *
+ * A bare workflow id (`incident-<runbook>-<fingerprint>`, no opening time) that is no incident's
+ * own id names the incident open under it, if any: "the current incident of this alert", as
+ * scripts and people address it. An exact id always wins, so an old link or mail never reaches a
+ * later incident of the same alert.
+ */
 export async function findIncident(client: Client, id: string): Promise<IncidentRef> {
   const workflowId = workflowIdOfIncident(id);
+  let current: IncidentRef | undefined;
   try {
-    const current = await describeRun(client, workflowId);
+    current = await describeRun(client, workflowId);
     if (current.incidentId === id) return current;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   const row = (await runsOf(client, workflowId)).find((w) => incidentIdOf(w) === id);
-  if (!row) throw new WorkflowNotFoundError(`no incident ${id}`, id, undefined);
-  return { ...runOf(row), running: row.status.name === 'RUNNING' };
+  if (row) return { ...runOf(row), running: row.status.name === 'RUNNING' };
+  if (id === workflowId && current?.running) return current;
+  throw new WorkflowNotFoundError(`no incident ${id}`, id, undefined);
 }
 
 /** A handle on exactly that incident's run (updates and signals never reach a later incident). */
