@@ -12,6 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { mkdirSync } from 'node:fs';
 import { workerSettings } from '../services/config';
 import type { FirebreakConfig } from '../services/config/types';
 import type { HostRecord } from '../contracts/incident';
@@ -65,8 +66,14 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
   };
   const executorFor = (kind: 'local' | 'ssh'): Executor => {
     if (kind === 'local') {
-      // Claims live where every worker of this machine sees them, like an SSH target's do.
-      local ??= createLocalExecutor({ idempotencyDir: machine.localIdempotencyDir });
+      if (!local) {
+        mkdirSync(deps.config.home, { recursive: true });
+        local = createLocalExecutor({
+          // Claims live where every worker of this machine sees them, like an SSH target's do.
+          idempotencyDir: machine.localIdempotencyDir,
+          cwd: deps.config.home,
+        });
+      }
       return local;
     }
     ssh ??= createSshExecutor({ ssh: deps.config.ssh, secrets: store });

@@ -7,11 +7,11 @@ import { loadConfig, workerSettings } from '../services/config';
 import { hostTaskQueue } from '../services/config/cluster';
 import { temporalAddress } from '../services/config/temporal';
 import { startWorker } from './index';
-import { installWorkerRuntime } from './runtime';
+import { installRuntimeLogger, logLevelFrom } from './logging';
 
 export async function main(): Promise<number> {
   const config = loadConfig(process.env, {}, { standalone: 'worker' });
-  installWorkerRuntime();
+  installRuntimeLogger(logLevelFrom(process.env), (line) => console.error(`firebreak worker: ${line}`));
   const running = await startWorker(config);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

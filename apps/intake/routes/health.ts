@@ -1,9 +1,11 @@
 /**
  * Health (Temporal reachable and a live worker on the task queue: see worker-health.ts) and
- * Prometheus metrics.
+ * Prometheus metrics; the incident gauges are brought up to date before a scrape is answered
+ * (incident-gauges.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { IntakeContext } from '../context';
+import { IncidentGauges } from '../incident-gauges';
 import { workerHealth } from '../worker-health';
 
 export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'config' | 'metrics'>> = async (
@@ -22,7 +24,9 @@ export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'co
     }
   });
 
+  const gauges = new IncidentGauges(client, metrics);
   app.get('/metrics', async (_req, reply) => {
+    await gauges.refresh();
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
