@@ -2,13 +2,15 @@
  * Which workers are alive on the task queue, for `/healthz`. Temporal keeps a task queue's
  * poller list for minutes after a worker has gone (4.5 min measured after every worker
  * stopped), so the list alone says "OK" long after nobody is left. Workers heartbeat to the
- * server instead (worker/runtime.ts); a worker counts when its last heartbeat says RUNNING and is
- * younger than {@link WORKER_STALE_AFTER_MS}: a SIGKILLed one stops counting within seconds,
- * a draining one at once.
+ * server instead (worker/logging.ts installs the interval); a worker counts when its last
+ * heartbeat says RUNNING and is younger than {@link WORKER_STALE_AFTER_MS}: a SIGKILLed one
+ * stops counting within seconds, a draining one at once. A poller whose identity has no heartbeat
+ * yet (a worker in its first seconds, or records a restarted server has not rebuilt) counts while
+ * its last poll is as young.
  *
- * A server that keeps no worker heartbeats (older than 1.29, or with them switched off) lists
- * none; then the poller list is the only source, and a poller counts while its last poll is
- * younger than {@link POLLER_STALE_AFTER_MS} (idle pollers re-poll about every minute).
+ * A namespace without worker heartbeats (a server older than 1.29, or with them switched off)
+ * has only the poller list; then a poller counts while its last poll is younger than
+ * {@link POLLER_STALE_AFTER_MS} (idle pollers re-poll about every minute).
  */
 import type { Client } from '@temporalio/client';
 import { WORKER_STALE_AFTER_MS } from '../../services/config/cluster';
@@ -44,17 +46,23 @@ type Duration = Timestamp;
 
 interface Heartbeat {
   taskQueue?: string | null;
+  workerIdentity?: string | null;
   status?: number | null;
   heartbeatTime?: Timestamp;
   /** The worker's own heartbeat interval, as it last reported it. */
   elapsedSinceLastHeartbeat?: Duration;
 }
 
+interface Poller {
+  identity?: string | null;
+  lastAccessTime?: Timestamp;
+}
+
 /**
  * Alive: RUNNING, and heard from within {@link WORKER_STALE_AFTER_MS} — or three of its own
  * intervals, for a worker configured to heartbeat less often than ours do.
  */
-function alive(h: Heartbeat, now: number): boolean {
+function isAlive(h: Heartbeat, now: number): boolean {
   const allowed = Math.max(WORKER_STALE_AFTER_MS, 3 * epochMs(h.elapsedSinceLastHeartbeat));
   return h.status === WORKER_STATUS_RUNNING && now - epochMs(h.heartbeatTime) <= allowed;
 }
@@ -71,17 +79,19 @@ async function heartbeats(client: Client, namespace: string, taskQueue: string):
     .filter((h): h is Heartbeat => !!h && h.taskQueue === taskQueue);
 }
 
-async function pollers(client: Client, namespace: string, taskQueue: string, now: number) {
+async function pollersOf(client: Client, namespace: string, taskQueue: string): Promise<Poller[]> {
   const res = await client.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: taskQueue, kind: KIND_NORMAL },
     taskQueueType: TYPE_WORKFLOW,
   });
-  const all = res.pollers ?? [];
-  const live = all.filter(
-    (p) => now - epochMs(p.lastAccessTime as Timestamp) <= POLLER_STALE_AFTER_MS,
-  ).length;
-  return { live, stale: all.length - live };
+  return (res.pollers ?? []) as Poller[];
+}
+
+/** Whether the namespace keeps worker heartbeats (the server says so in its capabilities). */
+async function keepsHeartbeats(client: Client, namespace: string): Promise<boolean> {
+  const res = await client.workflowService.describeNamespace({ namespace });
+  return res.namespaceInfo?.capabilities?.workerHeartbeats === true;
 }
 
 /** Counts the live workers of `taskQueue` (throws when Temporal cannot be reached). */
@@ -91,13 +101,18 @@ export async function workerHealth(
   taskQueue: string,
   now = Date.now(),
 ): Promise<WorkerHealth> {
-  let beats: Heartbeat[];
-  try {
-    beats = await heartbeats(client, namespace, taskQueue);
-  } catch {
-    beats = []; // the server does not serve ListWorkers: fall back to the poller list
+  const [withHeartbeats, pollers] = await Promise.all([
+    keepsHeartbeats(client, namespace),
+    pollersOf(client, namespace, taskQueue),
+  ]);
+  const polledWithin = (p: Poller, ms: number) => now - epochMs(p.lastAccessTime) <= ms;
+  if (!withHeartbeats) {
+    const live = pollers.filter((p) => polledWithin(p, POLLER_STALE_AFTER_MS)).length;
+    return { live, stale: pollers.length - live, source: 'pollers' };
   }
-  if (beats.length === 0) return { ...(await pollers(client, namespace, taskQueue, now)), source: 'pollers' };
-  const live = beats.filter((h) => alive(h, now)).length;
-  return { live, stale: beats.length - live, source: 'worker-heartbeats' };
+  const beats = await heartbeats(client, namespace, taskQueue).catch(() => [] as Heartbeat[]);
+  const heard = new Set(beats.map((h) => h.workerIdentity));
+  const starting = pollers.filter((p) => !heard.has(p.identity) && polledWithin(p, WORKER_STALE_AFTER_MS));
+  const alive = beats.filter((h) => isAlive(h, now)).length;
+  return { live: alive + starting.length, stale: beats.length - alive, source: 'worker-heartbeats' };
 }
