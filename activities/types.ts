@@ -34,7 +34,19 @@ export interface WriteReportResult {
   error?: string;
 }
 
+/**
+ * The machine a worker runs on, as `pinLocalHost` reports it: an incident's `transport: local`
+ * steps all run there, through `taskQueue`, which only that machine's workers poll.
+ */
+export interface LocalHost {
+  hostId: string;
+  /** Absent when the worker polls no per-host queue (tests): local steps stay on the incident's queue. */
+  taskQueue?: string;
+}
+
 export interface IncidentActivities {
+  /** Which machine answers: the first local step of an incident pins all its local steps there. */
+  pinLocalHost(): Promise<LocalHost>;
   resolveOnCall(input: ResolveOnCallInput): Promise<OnCallSnapshot>;
   runCommand(input: RunCommandInput): Promise<RunCommandResult>;
   sendNotification(input: NotificationInput): Promise<NotificationResult>;

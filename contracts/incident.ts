@@ -45,6 +45,12 @@ export interface IncidentInput {
   alert: AlertInstance;
   /** When the intake received the alert (ISO), for receipt→start latency and the report. */
   receivedAt: string;
+  /**
+   * Id of the delivery that started the incident. Intakes start incidents with signal-with-start,
+   * so that delivery also arrives as the first {@link AlertSignal}; the same id marks it as the
+   * start's own, not a repeat.
+   */
+  deliveryId?: string;
   /** Base URLs for links in mail and the report. */
   links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
   /**
@@ -76,6 +82,8 @@ export interface IncidentResume {
 export interface AlertSignal {
   alert: AlertInstance;
   receivedAt: string;
+  /** Set by intakes: equal to the input's `deliveryId` when this signal came with the start. */
+  deliveryId?: string;
 }
 
 export interface ApproveRequest {
@@ -291,7 +299,10 @@ export type TimelineEntryOf<K extends TimelineKind> = Extract<TimelineEntry, { k
 
 /** One incident as the workflow keeps it (and as queries, the CLI, mail and the report read it). */
 export interface IncidentState {
-  /** Incident id, also the workflow id (`incident-<runbook>-<fingerprint>`). */
+  /**
+   * Incident id: the workflow id plus the opening time (`incident-<runbook>-<fingerprint>-<UTC>`;
+   * older incidents: the workflow id alone). See language/plan/context.ts.
+   */
   id: string;
   /** The runbook and the exact compiled plan (hash, version) the incident runs. */
   runbook: {
@@ -339,6 +350,11 @@ export interface IncidentState {
   timeline: TimelineEntry[];
   /** Used single-use link nonces (refused on reuse). */
   usedNonces: string[];
-  /** Where the post-incident report was written; absent until then, or when writing failed. */
+  /**
+   * Where the worker that wrote the report kept its copy (paths on that worker's disk: the API
+   * serves reports by URL instead); absent until then, or when writing failed.
+   */
   report?: { markdownPath: string; htmlPath: string };
+  /** The machine (worker host id) all of this incident's `transport: local` steps run on, once pinned. */
+  localHost?: string;
 }

@@ -20,6 +20,7 @@ import { alertRoutes } from './routes/alerts';
 import { approvalLinkRoutes } from './routes/approval-links';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
+import { reportRoutes } from './routes/reports';
 import { unmatchedRoutes } from './routes/unmatched';
 import { UnmatchedAlerts } from './unmatched';
 
@@ -100,6 +101,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   await app.register(unmatchedRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);
+  await app.register(reportRoutes, ctx);
   await app.register(healthRoutes, ctx);
   return app;
 }

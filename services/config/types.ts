@@ -83,6 +83,8 @@ export interface FirebreakConfig {
     poolMaxPerHost: number;
     poolIdleMs: number;
   };
+  /** This machine as the workers on it see it; loadConfig always fills it (see {@link workerSettings}). */
+  worker?: WorkerSettings;
   /**
    * Inventory: group → machines, for targets' `group:` and, through each machine's `aliases`, for
    * mapping the names alerts use (`db1:9187`, `db1.prod`) to the SSH address, port and user.
@@ -97,4 +99,20 @@ export interface FirebreakConfig {
   severityFrom?: SeverityRule;
   /** Secret name → source; values resolved by activities only. */
   secrets: Record<string, { env?: string; file?: string }>;
+}
+
+/**
+ * Per-machine worker settings. Every worker process on one machine must agree on both: local
+ * steps of an incident are pinned to one host id, and the idempotency claims of those steps must
+ * be visible to every worker that may run them there.
+ */
+export interface WorkerSettings {
+  /** Names this machine (`FIREBREAK_HOST_ID`, default its hostname); its workers also poll `<queue>@<hostId>`. */
+  hostId: string;
+  /**
+   * Where local steps claim their idempotency keys (`FIREBREAK_LOCAL_IDEM_DIR`, default
+   * `~/.firebreak/idem`, the same place an SSH target keeps them): a directory every worker on
+   * this machine shares, never a per-process `$FIREBREAK_HOME`.
+   */
+  localIdempotencyDir: string;
 }

@@ -73,6 +73,7 @@ beforeAll(async () => {
     },
   });
   const activities: IncidentActivities = {
+    pinLocalHost: async () => ({ hostId: 'test-host' }),
     resolveOnCall: async () => ONCALL,
     runCommand: async (input) => ({
       hosts: [

@@ -27,6 +27,7 @@ describe('recorded incident histories', () => {
       expect.arrayContaining([
         'approved-resolved.json',
         'approved-resolved-local-oncall.json',
+        'approved-resolved-pinned-local.json',
         'rejected-then-continued.json',
         'approval-expired-escalated-closed.json',
         'alert-resolved-cancelled.json',
@@ -47,6 +48,16 @@ describe('recorded incident histories', () => {
       [...readFileSync(join(FIXTURES_DIR, f), 'utf8').matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1]);
     expect(markers('approved-resolved.json')).toEqual([]);
     expect(markers('approved-resolved-local-oncall.json')).toEqual(['core_patch', 'core_local_activity']);
+  });
+
+  it('cover the patch that pins local steps to one machine', () => {
+    const text = readFileSync(join(FIXTURES_DIR, 'approved-resolved-pinned-local.json'), 'utf8');
+    expect([...text.matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1])).toEqual([
+      'core_patch',
+      'core_local_activity',
+      'core_patch',
+    ]);
+    expect(text).toContain('"name": "pinLocalHost"');
   });
 
   it('cover the failed-step and when-error patches of issue #12', () => {

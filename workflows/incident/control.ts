@@ -50,8 +50,11 @@ export class IncidentControl {
   /** Notifications in flight (awaited before the workflow ends or continues-as-new). */
   readonly pendingNotifications = new Set<Promise<void>>();
   private readonly continueAfter: number;
+  /** The delivery that started the incident (its signal-with-start signal is not a repeat). */
+  readonly startDeliveryId: string | undefined;
 
   constructor(input: IncidentInput) {
+    this.startDeliveryId = input.deliveryId;
     this.remediationStarted = input.resume?.remediationStarted ?? false;
     this.humanDeadline = input.resume ? Date.parse(input.resume.humanDeadline) : undefined;
     this.continueAfter = input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AFTER_EVENTS;

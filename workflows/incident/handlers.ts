@@ -47,6 +47,8 @@ function isTerminal(store: IncidentStore, control: IncidentControl): boolean {
 
 function registerSignals(store: IncidentStore, control: IncidentControl): void {
   setHandler(alertSignal, (signal) => {
+    // The starting delivery, signalled along with the start by signal-with-start: already counted.
+    if (signal.deliveryId !== undefined && signal.deliveryId === control.startDeliveryId) return;
     if (patched(DELIVERY_LABELS_PATCH)) {
       onDelivery(store, control, signal, () => isTerminal(store, control));
       return;

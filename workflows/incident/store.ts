@@ -362,11 +362,17 @@ export class IncidentStore {
     this.s.endedAt = now();
   }
 
+  /** The incident's local steps run on this machine from now on (see pinning.ts). */
+  localHostPinned(hostId: string): void {
+    this.s.localHost = hostId;
+  }
+
   reportWritten(report: WriteReportResult): void {
     this.s.report = { markdownPath: report.markdownPath, htmlPath: report.htmlPath };
     this.record(
       'report_written',
-      `report written to ${report.markdownPath}${report.error ? ` (${report.error})` : ''}`,
+      // No path here: the timeline is read from every process; the file is on one worker's disk.
+      `report written${report.emailed ? ' and mailed' : ''}${report.error ? ` (${report.error})` : ''}`,
       { data: { emailed: report.emailed } },
     );
   }

@@ -13,16 +13,18 @@ import {
   closeUpdate,
   noteUpdate,
   rejectUpdate,
-  stateQuery,
 } from '../../../workflows/definitions';
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
+import { handleOfIncident, incidentState, stateOf } from '../incident-lookup';
+import { runOf } from '../incident-runs';
+import { publicState } from '../public-state';
 import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
 import { mapLimit } from '../map-limit';
 
-type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
+type Options = Pick<IntakeContext, 'client' | 'config' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
 type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
 
@@ -33,13 +35,15 @@ async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExe
   if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];
   for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    // A run that continued as new is the same incident as the run after it, listed on its own.
+    if (w.status.name === 'CONTINUED_AS_NEW') continue;
     execs.push(w);
     if (execs.length >= limit) break;
   }
   return execs;
 }
 
-function queryRoutes(app: FastifyInstance, { client }: Options): void {
+function queryRoutes(app: FastifyInstance, { client, config }: Options): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
     { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
@@ -47,7 +51,7 @@ function queryRoutes(app: FastifyInstance, { client }: Options): void {
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
         try {
-          return summarize(await client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery));
+          return summarize(await stateOf(client, { ...runOf(w), running: w.status.name === 'RUNNING' }));
         } catch {
           return fromVisibility(w);
         }
@@ -57,7 +61,7 @@ function queryRoutes(app: FastifyInstance, { client }: Options): void {
   );
 
   app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>
-    client.workflow.getHandle(req.params.id).query(stateQuery),
+    publicState(await incidentState(client, req.params.id), config.intake.publicUrl),
   );
 }
 
@@ -102,18 +106,18 @@ const comment = (b: Comment) => (b.comment ? { comment: b.comment } : {});
 
 function updateRoutes(app: FastifyInstance, opts: Options): void {
   const { client, metrics } = opts;
-  const handle = (id: string) => client.workflow.getHandle(id);
+  const handle = (id: string) => handleOfIncident(client, id);
   updateRoute<Comment>(
     app,
     opts,
     { path: '/v1/incidents/:id/ack', body: S.ackBody, action: 'ack' },
-    (id, actor, b) => handle(id).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
+    async (id, actor, b) => (await handle(id)).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
   );
   updateRoute<{ text: string }>(
     app,
     opts,
     { path: '/v1/incidents/:id/notes', body: S.noteBody, action: 'note' },
-    (id, actor, b) => handle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
+    async (id, actor, b) => (await handle(id)).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
   );
   for (const decision of ['approve', 'reject'] as const) {
     const update = decision === 'approve' ? approveUpdate : rejectUpdate;
@@ -123,7 +127,9 @@ function updateRoutes(app: FastifyInstance, opts: Options): void {
       { path: `/v1/incidents/:id/${decision}`, body: S.decisionBody, action: decision },
       async (id, actor, b) => {
         try {
-          const s = await handle(id).executeUpdate(update, {
+          const s = await (
+            await handle(id)
+          ).executeUpdate(update, {
             args: [{ stepId: b.stepId, actor, ...comment(b) }],
           });
           metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
@@ -139,8 +145,8 @@ function updateRoutes(app: FastifyInstance, opts: Options): void {
     app,
     opts,
     { path: '/v1/incidents/:id/close', body: S.closeBody, action: 'close' },
-    (id, actor, b) =>
-      handle(id).executeUpdate(closeUpdate, {
+    async (id, actor, b) =>
+      (await handle(id)).executeUpdate(closeUpdate, {
         args: [{ actor, outcome: b.outcome ?? 'resolved', ...comment(b) }],
       }),
   );

@@ -61,6 +61,9 @@ export function fakeActivities(
     commands,
     notifications,
     reports,
+    async pinLocalHost() {
+      return { hostId: 'test-host' }; // no queue of its own: local steps stay on the test's queue
+    },
     async resolveOnCall() {
       return ONCALL;
     },

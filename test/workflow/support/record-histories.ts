@@ -99,6 +99,15 @@ const SCENARIOS: Record<
       await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
     },
   },
+  // Same incident again, recorded after local steps were pinned to one machine's task queue
+  // (LOCAL_HOST_PIN_PATCH): the pinLocalHost activity, then every local step on that queue.
+  'approved-resolved-pinned-local': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
+    },
+  },
   'rejected-then-continued': {
     plan: basePlan,
     async drive(h) {
@@ -288,12 +297,16 @@ export async function recordAll(only: string[] = []): Promise<string[]> {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: fakeActivities({
-        'broken-fix': 1,
-        unreachable: () => {
-          throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
-        },
-      }),
+      // Pinned local steps go to this machine's queue: here the recording queue itself.
+      activities: {
+        ...fakeActivities({
+          'broken-fix': 1,
+          unreachable: () => {
+            throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
+          },
+        }),
+        pinLocalHost: async () => ({ hostId: 'record-host', taskQueue }),
+      },
     });
     await worker.runUntil(async () => {
       for (const [name, sc] of Object.entries(SCENARIOS)) {
