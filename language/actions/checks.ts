@@ -16,7 +16,9 @@ export const httpCheck: ActionDefinition = {
       url: {
         type: 'string',
         minLength: 1,
-        description: 'URL to fetch from the target (e.g. http://127.0.0.1:8082/health).',
+        pattern: '^(https?://|\\{\\{)',
+        description:
+          'http:// or https:// URL to fetch from the target (e.g. http://127.0.0.1:8082/health); checked again after templates render.',
       },
       expect_status: {
         type: 'integer',
@@ -36,8 +38,14 @@ export const httpCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ url: String(p.url), needle: contains }),
+        // Only web URLs: never file://, gopher:// or a value curl would read as an option.
+        raw(
+          'case "$url" in http://?*|https://?*) ;; *) echo "refusing URL \\"$url\\": only http:// and https:// are checked" >&2; exit 2;; esac\n',
+        ),
         raw('tmp=$(mktemp) || exit 1\ntrap \'rm -f "$tmp"\' EXIT\n'),
-        raw(`status=$(curl -sS --max-time ${seconds} -o "$tmp" -w '%{http_code}' -- "$url") || status=0\n`),
+        raw(
+          `status=$(curl -sS --proto =http,https --proto-redir =http,https --max-time ${seconds} -o "$tmp" -w '%{http_code}' -- "$url") || status=0\n`,
+        ),
         raw('head -c 4096 "$tmp"; echo\n'),
         raw(
           contains !== undefined
@@ -189,8 +197,9 @@ export const diskCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ path: String(p.path ?? '/') }),
+        raw('out=$(df -P -- "$path") || { echo "df failed for $path" >&2; exit 1; }\n'),
         raw(
-          'df -P -- "$path" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\'',
+          'printf \'%s\\n\' "$out" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\'',
         ),
       ),
       extract: [
