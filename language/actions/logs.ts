@@ -48,7 +48,12 @@ export const logsCleanup: ActionDefinition = {
         requireAbsolute('dir', 'log directory'),
         raw('[ -d "$dir" ] || { echo "no such directory: $dir" >&2; exit 3; }\n'),
         raw('sizes=$(mktemp) || exit 1\n'),
-        raw(`find "$dir" -xdev -type f -name "$pat" -mtime +${days} -printf '%s\\n' -delete >"$sizes"\n`),
+        // One rm per file, so the sizes listed are exactly those of the files that are gone.
+        raw(
+          `find "$dir" -xdev -type f -name "$pat" -mtime +${days} -exec sh -c ` +
+            `'rc=0; for f; do s=$(stat -c %s -- "$f") || { rc=1; continue; }; ` +
+            `if rm -f -- "$f"; then echo "$s"; else rc=1; fi; done; exit $rc' sh {} + >"$sizes"\n`,
+        ),
         raw('rc=$?\n'),
         raw(`awk '{s+=$1; n++} END {printf "files=%d\\nfreed_bytes=%d\\n", n, s}' "$sizes"\n`),
         raw('rm -f "$sizes"\n'),
