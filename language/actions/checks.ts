@@ -1,5 +1,5 @@
 /** Read-only checks usable as diagnostics, `check:` steps and `verify:` probes. */
-import { assign, command, durationMs, DURATION_PATTERN, raw } from './shell';
+import { assign, command, durationMs, DURATION_PATTERN, raw, requirePort } from './shell';
 import type { ActionDefinition } from './types';
 
 export const httpCheck: ActionDefinition = {
@@ -87,10 +87,11 @@ export const portCheck: ActionDefinition = {
     required: ['port'],
     properties: {
       port: {
-        type: 'integer',
+        type: ['integer', 'string'],
         minimum: 1,
         maximum: 65535,
-        description: 'TCP port that should be listening.',
+        pattern: '^([0-9]+|\\{\\{.*)$',
+        description: 'TCP port that should be listening (a number, or a template such as {{ vars.port }}).',
       },
       expect: {
         enum: ['listening', 'closed'],
@@ -100,12 +101,15 @@ export const portCheck: ActionDefinition = {
     },
   },
   build(p) {
-    const port = Number(p.port);
     const want = p.expect === 'closed' ? 'false' : 'true';
     return {
       command: command(
-        raw(`if command -v ss >/dev/null 2>&1; then lines=$(ss -H -ltnp 'sport = :${port}' 2>/dev/null)\n`),
-        raw(`else lines=$(netstat -ltnp 2>/dev/null | awk '$4 ~ /:${port}$/'); fi\n`),
+        ...assign({ port: String(p.port) }),
+        requirePort('port', 'port'),
+        raw('if command -v ss >/dev/null 2>&1; then lines=$(ss -H -ltnp "sport = :$port" 2>/dev/null)\n'),
+        raw(
+          'else lines=$(netstat -ltnp 2>/dev/null | awk -v p=":$port" \'substr($4, length($4) - length(p) + 1) == p\'); fi\n',
+        ),
         raw('[ -n "$lines" ] && printf \'%s\\n\' "$lines"\n'),
         raw(`if [ -n "$lines" ]; then echo listening=true; else echo listening=false; fi`),
       ),

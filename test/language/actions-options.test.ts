@@ -109,9 +109,9 @@ describe('a label that looks like an option', () => {
 
   it('is tried in every string parameter of every built-in', () => {
     expect(cases.length).toBeGreaterThan(25);
-    // All but `wait` (no command) and port.check (an integer port only).
+    // All but `wait` (no command).
     const tried = new Set(cases.map((c) => c.action));
-    expect(Object.keys(ACTIONS).filter((a) => !tried.has(a))).toEqual(['port.check', 'wait']);
+    expect(Object.keys(ACTIONS).filter((a) => !tried.has(a))).toEqual(['wait']);
   });
 
   it.each(cases.map((c) => [c.action, c.where, c.params] as const))(
