@@ -7,13 +7,15 @@
  */
 import { shellQuote } from '../expressions';
 import { composeCli, composeServiceGuard, type ComposeService } from './compose';
-import { assign, raw, secret as secretRef, type Piece } from './shell';
+import { assign, raw, requireName, secret as secretRef, type Piece } from './shell';
 
 /** Where the client runs and which password (if any) it receives through an environment variable. */
 export interface Placement {
   compose?: ComposeService;
   /** The client's password variable (PGPASSWORD, REDISCLI_AUTH) and the secret filling it. */
   password?: { env: string; secret: string };
+  /** On the host: run the client as this OS user (`sudo -n -u`), e.g. postgres for peer authentication. */
+  runAs?: string;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface Placement {
  */
 export function placed(body: string, args: Piece[], where: Placement, stdin?: string): Piece[] {
   const out: Piece[] = [];
+  if (where.runAs !== undefined && where.compose === undefined)
+    out.push(...assign({ run_as: where.runAs }), requireName('run_as', 'OS user'));
   if (where.compose) {
     out.push(...composeCli(where.compose), ...assign({ compose_service: where.compose.service }));
     out.push(composeServiceGuard('compose_service'));
@@ -38,7 +42,8 @@ export function placed(body: string, args: Piece[], where: Placement, stdin?: st
     );
   }
   if (feed.length > 0) out.push(raw('{ '), ...feed, raw(stdin !== undefined ? '} | ' : ' } | '));
-  out.push(raw(where.compose ? 'dc exec -T "$compose_service" ' : ''));
+  if (where.compose) out.push(raw('dc exec -T "$compose_service" '));
+  else if (where.runAs !== undefined) out.push(raw('sudo -n -u "$run_as" '));
   out.push(raw(`sh -c ${shellQuote(script)} sh`));
   for (const a of args) out.push(raw(' '), a);
   out.push(raw('\n'));

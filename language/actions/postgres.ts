@@ -45,6 +45,11 @@ const CONNECTION = {
     type: 'string',
     description: 'Secret holding the password, passed as PGPASSWORD (never on a command line).',
   },
+  os_user: {
+    type: 'string',
+    description:
+      'Run psql as this OS user through sudo (e.g. postgres: peer authentication on the local socket, the stock Debian way).',
+  },
   compose: COMPOSE_SERVICE_PARAM,
 };
 
@@ -79,6 +84,7 @@ function placement(p: Record<string, unknown>): Placement {
   return {
     ...(p.compose !== undefined ? { compose: p.compose as ComposeService } : {}),
     ...(secret !== undefined ? { password: { env: 'PGPASSWORD', secret } } : {}),
+    ...(p.os_user !== undefined ? { runAs: String(p.os_user) } : {}),
   };
 }
 

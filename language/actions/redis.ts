@@ -203,7 +203,13 @@ r=$(rc config set "$name" "$value" 2>&1)
 [ "$r" = OK ] || { echo "CONFIG SET $name failed: $r" >&2; exit 1; }
 after=$(get)
 echo "after=$after"
-[ "$after" = "$value" ] || { echo "$name reads \\"$after\\" after CONFIG SET, not \\"$value\\"" >&2; exit 1; }
+# Redis reports memory sizes in bytes (2gb reads 2147483648): compare in its units too.
+bytes() { case "$1" in
+  *[gG][bB]) echo $(( \${1%??} * 1073741824 ));; *[mM][bB]) echo $(( \${1%??} * 1048576 ));;
+  *[kK][bB]) echo $(( \${1%??} * 1024 ));; *[gG]) echo $(( \${1%?} * 1000000000 ));;
+  *[mM]) echo $(( \${1%?} * 1000000 ));; *[kK]) echo $(( \${1%?} * 1000 ));; *) echo "$1";; esac; }
+[ "$after" = "$value" ] || [ "$after" = "$(bytes "$value" 2>/dev/null)" ] ||
+  { echo "$name reads \\"$after\\" after CONFIG SET, not \\"$value\\"" >&2; exit 1; }
 if [ "$3" = true ]; then
   r=$(rc config rewrite 2>&1)
   [ "$r" = OK ] || { echo "CONFIG REWRITE failed (the running value is set, the config file is not): $r" >&2; exit 1; }

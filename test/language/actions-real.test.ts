@@ -172,6 +172,18 @@ describe('Redis with a password, filled past its maxmemory (seed 003: requirepas
     expect(cli('set', 'fits-again', 'x').trim()).toBe('OK');
   });
 
+  it('redis.config_set accepts a memory size Redis reports back in bytes (seed 003: maxmemory 2gb)', async () => {
+    const { cmd } = rendered('redis.config_set', {
+      ...conn(),
+      parameter: 'maxmemory',
+      value: '3mb',
+      password_secret: 'pw',
+    });
+    const r = await sh(cmd, secretEnv('pw', PASSWORD));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('before=2097152\nafter=3145728\n');
+  });
+
   it('redis.config_set changes the eviction policy for real (seed 004: allkeys-lru)', async () => {
     const { cmd } = rendered('redis.config_set', {
       ...conn(),
