@@ -6,7 +6,7 @@
  */
 import { COMPOSE_SERVICE_PARAM, type ComposeService } from './compose';
 import { placed, type Placement } from './place';
-import { command, DURATION_PATTERN, seconds, word, type Piece } from './shell';
+import { command, word, type Piece } from './shell';
 import type { ActionDefinition } from './types';
 
 /**
@@ -31,6 +31,17 @@ const TERMINATE_SQL = `with victims as (
 select json_build_object('pid', pid, 'user', usename, 'database', datname, 'state', state,
        'runtime_s', runtime_s, 'terminated', pg_terminate_backend(pid), 'query', query)
 from victims;
+`;
+
+/** A duration as written (10m, 1h), or a template that renders to one on the target. */
+const DURATION_OR_TEMPLATE = '^([0-9]+(ms|s|m|h|d)|\\{\\{.*)$';
+
+/** Shell turning `10m` into `600 seconds` for PostgreSQL; anything else is refused. */
+const SECONDS_FN = `secs() {
+  case "$1" in *ms) n=\${1%ms} u=0;; *s) n=\${1%s} u=1;; *m) n=\${1%m} u=60;; *h) n=\${1%h} u=3600;; *d) n=\${1%d} u=86400;; *) n=;; esac
+  case "$n" in ""|*[!0-9]*) echo "refusing duration \\"$1\\" (expected e.g. 30s, 10m, 1h)" >&2; return 2;; esac
+  if [ "$u" = 0 ]; then echo "1 seconds"; else echo "$((n * u)) seconds"; fi
+}
 `;
 
 /** Connection parameters shared by both actions. */
@@ -101,9 +112,9 @@ export const postgresTerminateLongQueries: ActionDefinition = {
     properties: {
       older_than: {
         type: 'string',
-        pattern: DURATION_PATTERN,
+        pattern: DURATION_OR_TEMPLATE,
         default: '10m',
-        description: 'Minimum query run time, e.g. 10m.',
+        description: 'Minimum query run time, e.g. 10m (or a template such as {{ vars.long_query }}).',
       },
       database: { type: 'string', description: 'Only backends of this database (default: all databases).' },
       idle_in_transaction: {
@@ -113,7 +124,7 @@ export const postgresTerminateLongQueries: ActionDefinition = {
       },
       idle_older_than: {
         type: 'string',
-        pattern: DURATION_PATTERN,
+        pattern: DURATION_OR_TEMPLATE,
         description: 'Also terminate idle sessions older than this (seed 004: 1h).',
       },
       connect_db: {
@@ -129,7 +140,7 @@ export const postgresTerminateLongQueries: ActionDefinition = {
     const body =
       CONNECT_PROLOGUE.replace(
         'shift 5\nset --\n',
-        'older=$6 idle_older=$7 only_db=$8 iit=$9\nshift 5\nset --\n',
+        `${SECONDS_FN}older=$(secs "$6") || exit 2\nidle_older=\nif [ -n "$7" ]; then idle_older=$(secs "$7") || exit 2; fi\nonly_db=$8 iit=$9\nshift 5\nset --\n`,
       ) +
       'out=$(psql --no-psqlrc -At -q -v ON_ERROR_STOP=1 "$@" --dbname="$db" -v older_than="$older" ' +
       '-v idle_older_than="$idle_older" -v database="$only_db" -v idle_in_transaction="$iit") || ' +
@@ -139,8 +150,8 @@ export const postgresTerminateLongQueries: ActionDefinition = {
       'printf \'already_gone=%s\\n\' "$(printf \'%s\\n\' "$out" | grep -c \'"terminated" : false\')"\n';
     const args = [
       ...connectionArgs(p, connectDb),
-      word(`${seconds(String(p.older_than ?? '10m'))} seconds`),
-      word(p.idle_older_than !== undefined ? `${seconds(String(p.idle_older_than))} seconds` : ''),
+      word(String(p.older_than ?? '10m')),
+      word(p.idle_older_than !== undefined ? String(p.idle_older_than) : ''),
       word(database),
       word(p.idle_in_transaction === true ? 'true' : 'false'),
     ];
