@@ -98,6 +98,9 @@ exit 0
   sleep: `${RECORD}rec sleep "$@"
 exit 0
 `,
+  journalctl: `${RECORD}rec journalctl "$@"
+exit 0
+`,
 };
 
 const WRAPPED = ['find', 'df', 'pgrep', 'tar', 'ln', 'mv', 'readlink', 'ss', 'netstat', 'mkdir', 'rm'];
