@@ -17,26 +17,14 @@ import {
 } from '../../../workflows/definitions';
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
+import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
+import { mapLimit } from '../map-limit';
 
 type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
 type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
-
-/** Run `fn` over items with at most `limit` in flight. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
   const limit = q.limit ?? 100;
@@ -54,7 +42,7 @@ async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExe
 function queryRoutes(app: FastifyInstance, { client }: Options): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
-    { schema: { querystring: S.listQuery } },
+    { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
     async (req) => {
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
