@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { evaluateSuccess, secretEnvName } from '../../language/expressions';
 import { extractAll } from '../../services/transport/output';
 import { makeToolbox, type Toolbox } from '../language/support/toolbox';
-import { command, fixture, outcome, plan, remediation, step, wouldRun } from './support/library';
+import { loadOnCall, resolveOnCall } from '../../services/oncall';
+import { command, fixture, outcome, plan, remediation, ROOT, step, wouldRun } from './support/library';
 
 let box: Toolbox;
 beforeEach(() => {
@@ -226,8 +227,18 @@ describe('qcat-db-pool-exhausted', () => {
   it('takes its escalation interval from the on-call config (guide 003: P1 within 1 h), not a 10-minute override', () => {
     const p = plan('qcat-db-pool-exhausted');
     expect(p.escalation.intervalMs.P1).toBe(15 * 60_000);
-    expect(p.escalation.chain).toBeUndefined();
-    expect(p.runbook.service).toBe('qcat-db');
+    expect(p.escalation.chain).toBe('qcat-database');
+    const config = loadOnCall(join(ROOT, 'oncall.yaml'));
+    const snapshot = resolveOnCall(config, {
+      runbookId: p.runbook.id,
+      service: p.runbook.service,
+      severity: 'P1',
+      chain: 'qcat-database',
+      levels: p.escalation.levels,
+      notify: p.notify,
+      owners: p.runbook.owners,
+    });
+    expect(snapshot.intervalMs).toBe(60 * 60_000);
   });
 });
 

@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { libraryFromPlans, startIntake, type RunningIntake } from '../../../apps/intake';
 import type { Plan } from '../../../contracts/plan';
 import { loadLibrary } from '../../../frontend/library';
@@ -18,6 +18,13 @@ import { startWorker, type RunningWorker } from '../../../worker';
 import { createDevServerEnv, workflowBundle } from '../../support/temporal';
 
 const ROOT = join(__dirname, '..', '..', '..');
+
+/** The library-wide severity mapping of examples/firebreak.yaml (the engine compiles plans with it). */
+const LIBRARY_SEVERITY = (
+  parse(readFileSync(join(ROOT, 'examples', 'firebreak.yaml'), 'utf8')) as {
+    severityFrom: { label: string; map: Record<string, 'P0' | 'P1' | 'P2' | 'P3'> };
+  }
+).severityFrom;
 
 /** runbook id → var name → the lab's value. */
 export type SiteVars = Record<string, Record<string, string | number | boolean>>;
@@ -41,7 +48,7 @@ export function siteLibrary(dest: string, site: SiteVars): Plan[] {
   }
   const unknown = Object.keys(site).filter((id) => !seen.has(id));
   if (unknown.length) throw new Error(`no shipped runbook with id ${unknown.join(', ')}`);
-  const lib = loadLibrary(dest);
+  const lib = loadLibrary(dest, { severityFrom: LIBRARY_SEVERITY });
   const problems = formatDiagnostics(lib.diagnostics);
   if (problems.length) throw new Error(`the site library does not validate:\n${problems.join('\n')}`);
   return lib.plans;

@@ -35,7 +35,7 @@ function ensureSudo(user: TestUser): void {
     throw new Error('sudo is not installed (scripts/provision/system-packages.sh installs it)');
   const text = [
     `Defaults:${user.name} !secure_path, !use_pty, !requiretty`,
-    `${user.name} ALL=(root) NOPASSWD: ALL`,
+    `${user.name} ALL=(ALL) NOPASSWD: ALL`,
     '',
   ].join('\n');
   const tmp = `${SUDOERS}.${process.pid}.tmp`;

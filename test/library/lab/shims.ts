@@ -1,6 +1,6 @@
 /**
  * Stand-ins for the two things this machine cannot run: systemd (the test container has no init)
- * and a Docker engine. Both are thin translations onto the lab's real supervisord, so a runbook's
+ * and a Docker engine; and supervisorctl pointed at the lab's supervisord as Debian's is at its own. Both are thin translations onto the lab's real supervisord, so a runbook's
  * `systemctl restart qcat` or `docker compose restart postgres` really stops and starts the real
  * process behind it; `docker compose exec -T <service> …` runs the command on the host with the
  * environment that reaches that service's real server (as the container's own socket would).
@@ -63,7 +63,8 @@ function docker(conf: string, env: ComposeEnv): string {
 # Lab stand-in for the docker CLI with the compose v2 plugin: compose services are the supervisord
 # programs named compose-<service>; exec runs the command here with that service's environment.
 ctl() { supervisorctl -c '${conf}' "$@"; }
-[ "$1" = version ] && { echo "Docker version lab"; exit 0; }
+[ "$1" = version ] && { echo "lab"; exit 0; }
+[ "$1" = system ] && [ "$2" = prune ] && { echo "Total reclaimed space: 0B"; exit 0; }
 [ "$1" = compose ] || { echo "lab docker: only compose is available" >&2; exit 1; }
 shift
 while [ $# -gt 0 ]; do case "$1" in --file=*|--project-directory=*) shift;; -f|--file|--project-directory) shift 2;; *) break;; esac; done
@@ -88,7 +89,15 @@ esac
 `;
 }
 
-/** Writes `systemctl` and `docker` into `bin`, bound to the lab's supervisord config. */
+/** Debian's supervisorctl reads /etc/supervisor/supervisord.conf; the lab's reads the lab's. */
+function supervisorctl(conf: string): string {
+  return `#!/bin/sh
+[ "$1" = -c ] && exec /usr/bin/supervisorctl "$@"
+exec /usr/bin/supervisorctl -c '${conf}' "$@"
+`;
+}
+
+/** Writes `systemctl`, `docker` and `supervisorctl` into `bin`, bound to the lab's supervisord. */
 export function writeShims(bin: string, supervisorConf: string, composeEnv: ComposeEnv): void {
   const put = (name: string, text: string) => {
     writeFileSync(join(bin, name), text);
@@ -96,4 +105,5 @@ export function writeShims(bin: string, supervisorConf: string, composeEnv: Comp
   };
   put('systemctl', systemctl(supervisorConf));
   put('docker', docker(supervisorConf, composeEnv));
+  put('supervisorctl', supervisorctl(supervisorConf));
 }

@@ -107,8 +107,12 @@ def websocket(argv):
     seed = arg(argv, "--seed")
     if seed:
         CONNECTIONS.extend(json.load(open(seed, encoding="utf-8")))
-    for _ in range(int(arg(argv, "--leak-fds", "0"))):
-        HELD.append(open(os.devnull))
+    # A one-time leak: the marker file says "leak now"; it is removed, so a restart comes up clean.
+    marker = arg(argv, "--leak-marker")
+    if marker and os.path.exists(marker):
+        os.remove(marker)
+        for _ in range(int(arg(argv, "--leak-fds", "0"))):
+            HELD.append(open(os.devnull))
     threading.Thread(target=hold_ws_port, args=(ws,), daemon=True).start()
 
     def cleanup():
@@ -161,7 +165,15 @@ def qcat(argv):
 
 
 def http(argv):
-    serve(int(arg(argv, "--port")), {"GET /health": lambda: (200, {"status": "ok"}),
+    health_file = arg(argv, "--health-file")
+
+    def health():
+        # The QTE engine stand-in is healthy unless the release it runs is marked broken.
+        if health_file and "broken" in open(health_file, encoding="utf-8").read():
+            return 500, {"status": "release " + open(health_file, encoding="utf-8").read().strip() + " fails its checks"}
+        return 200, {"status": "ok"}
+
+    serve(int(arg(argv, "--port")), {"GET /health": health,
                                      "GET /api/health": lambda: (200, {"database": "ok"}),
                                      "GET /-/healthy": lambda: (200, "Prometheus is Healthy.", "text/plain")})
 
