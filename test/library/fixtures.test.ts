@@ -48,7 +48,7 @@ function fixtures(): { dir: string; e: Expected }[] {
     readFileSync(join(ROOT, 'examples/alerts/library/expected.json'), 'utf8'),
   ) as Expected[];
   const exporters = JSON.parse(
-    readFileSync(join(ROOT, 'examples/alerts/exporters/expected-library.json'), 'utf8'),
+    readFileSync(join(ROOT, 'examples/alerts/library/expected-exporters.json'), 'utf8'),
   ) as Expected[];
   return [
     ...own.map((e) => ({ dir: 'examples/alerts/library', e })),
