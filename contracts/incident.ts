@@ -140,6 +140,11 @@ export interface OnCallSnapshot {
   responders: string[];
   /** Recipients per notification kind, from the runbook's `notify`. */
   notify: Partial<Record<NotificationKind, string[]>>;
+  /**
+   * Wait before the next level for this incident's severity, when the chain that pages it sets
+   * one in the on-call config (e.g. a guide's response times); otherwise the plan's interval.
+   */
+  intervalMs?: number;
 }
 
 /** Where one step record stands. */
