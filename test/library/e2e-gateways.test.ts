@@ -10,7 +10,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../support/services';
 import { labRedis, type LabRedis } from './lab/databases';
-import { stepOf, useE2E, type Scenario, type World } from './lab/e2e';
+import { expectReportRecords, stepOf, useE2E, type Scenario, type World } from './lab/e2e';
 import type { LabContext } from './lab/lab';
 import { standins, webctpInstall, websocketService } from './lab/programs';
 
@@ -297,5 +297,12 @@ describe('guide 002: the WebSocket data service', () => {
       expect(stepOf(o, id).hosts[0]?.stdout).toContain(text);
       expectReport(runbook);
     },
+  );
+});
+
+describe("the incidents' reports", () => {
+  it.each(scenarios.map((s) => s.runbook))(
+    '%s: the worker wrote a report naming its runbook, outcome, steps and approvals',
+    (runbook) => expectReportRecords(e2e.outcome(runbook)),
   );
 });

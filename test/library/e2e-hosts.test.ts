@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFile
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { labPostgres, labRedis, provisionPostgres, type LabPostgres, type LabRedis } from './lab/databases';
-import { stepOf, useE2E, type Scenario, type World } from './lab/e2e';
+import { expectReportRecords, stepOf, useE2E, type Scenario, type World } from './lab/e2e';
 import type { LabContext } from './lab/lab';
 import { httpService, standins } from './lab/programs';
 
@@ -106,6 +106,14 @@ const scenarios: Scenario[] = [
     fixture: 'node-systemd-failed-nginx',
     arrange: (l) => void l.supervisor.ctl('stop', 'nginx'),
   },
+  {
+    // Issue #15 item 10: a unit name that looks like an option; a person closes what is left.
+    key: 'service-down with an option as its unit',
+    runbook: 'service-down',
+    fixture: 'node-systemd-failed-nginx',
+    labels: { name: '--help' },
+    closes: true,
+  },
   { runbook: 'host-clock-skew', fixture: 'node-clock-skew', closes: true },
   {
     runbook: 'endpoint-down',
@@ -177,6 +185,22 @@ describe('stock alerts on machines no guide names', () => {
     expect(e2e.lab().supervisor.ctl('status', 'nginx')).toContain('RUNNING');
   });
 
+  it('never hands a unit label that looks like an option to systemctl as one, and refuses to restart it (issue #15, item 10)', () => {
+    const o = e2e.outcome('service-down with an option as its unit');
+    expect(o.state.alert.labels.name).toBe('--help');
+    const restart = stepOf(o, 'restart');
+    expect(restart.status).toBe('failed');
+    expect(restart.hosts[0]?.stderr).toContain('refusing invalid service name');
+    const withLabel = e2e
+      .lab()
+      .systemctlCalls()
+      .filter((args) => args.includes('--help'));
+    // The status diagnostic passed it to systemctl, after `--` (a unit name, never an option).
+    expect(withLabel.length).toBeGreaterThan(0);
+    for (const args of withLabel) expect(args.indexOf('--')).toBeLessThan(args.indexOf('--help'));
+    expect(o.state.timeline.some((e) => e.kind === 'closed')).toBe(true);
+  });
+
   it('terminates the long queries of an unattributed PostgreSQL, running psql as the postgres OS user', () => {
     const o = e2e.outcome('postgres-connections');
     expect(o.state.status).toBe('resolved');
@@ -203,6 +227,13 @@ describe('stock alerts on machines no guide names', () => {
     expect(stepOf(ep, 'listening').hosts[0]?.stdout).toContain(`:${endpointPort}`);
     expect(stepOf(ep, 'local_request').hosts[0]?.stdout).toContain('status=200');
     expect(e2e.outcome('host-clock-skew').state.status).toBe('resolved');
-    expect(existsSync(e2e.outcome('host-clock-skew').state.report!.markdownPath)).toBe(true);
+    expect(existsSync(e2e.outcome('host-clock-skew').reportPath)).toBe(true);
   });
+});
+
+describe("the incidents' reports", () => {
+  it.each(scenarios.map((s) => s.key ?? s.runbook))(
+    '%s: the worker wrote a report naming its runbook, outcome, steps and approvals',
+    (runbook) => expectReportRecords(e2e.outcome(runbook)),
+  );
 });

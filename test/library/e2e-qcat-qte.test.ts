@@ -18,7 +18,7 @@ import {
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { labPostgres, labRedis, provisionPostgres, type LabPostgres, type LabRedis } from './lab/databases';
-import { stepOf, useE2E, type Scenario, type World } from './lab/e2e';
+import { expectReportRecords, stepOf, useE2E, type Scenario, type World } from './lab/e2e';
 import type { LabContext } from './lab/lab';
 import { httpService, qcatCommand, qcatService, standins, type Standins } from './lab/programs';
 
@@ -440,4 +440,11 @@ describe('guide 004: QTE', () => {
     expect(redis.qte!.cli('config', 'get', 'maxmemory-policy')).toContain('allkeys-lru');
     expect(redis.qte!.cli('dbsize').trim()).toBe('0');
   });
+});
+
+describe("the incidents' reports", () => {
+  it.each(scenarios.map((s) => s.runbook))(
+    '%s: the worker wrote a report naming its runbook, outcome, steps and approvals',
+    (runbook) => expectReportRecords(e2e.outcome(runbook)),
+  );
 });

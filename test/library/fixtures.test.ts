@@ -7,7 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { run } from '../../apps/cli/plan';
+import { loadLibrary } from '../../frontend/library';
 import { captureIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
@@ -26,8 +28,6 @@ interface PlanJson {
 
 /** alias → inventory address, from the example config. */
 function addresses(): { byAlias: Map<string, string>; groups: Map<string, string[]> } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parse } = require('yaml') as typeof import('yaml');
   const doc = parse(readFileSync(CONFIG, 'utf8')) as {
     inventory: Record<string, { host: string; aliases?: string[] }[]>;
   };
@@ -110,8 +110,6 @@ describe('real-shaped alerts through the shipped library', () => {
     expect([...jobs].some((j) => /redis/.test(j))).toBe(true);
     expect([...jobs].some((j) => /^blackbox/.test(j))).toBe(true);
     const reached = new Set(all.map((f) => f.e.runbook));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { loadLibrary } = require('../../frontend/library') as typeof import('../../frontend/library');
     const ids = loadLibrary(join(ROOT, 'runbooks'))
       .plans.map((p) => p.runbook.id)
       .filter((id) => id !== 'demo-local-logs');

@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IncidentState } from '../../../contracts/incident';
+import { reportFileStem } from '../../../activities/report';
+import type { PublicIncidentState } from '../../../apps/intake/public-state';
 import { startEngine, siteLibrary, type Engine, type SiteVars } from './engine';
 import { fixtureAlerts, IncidentApi, webhook, type WebhookAlert } from './incidents';
 import { startLab, type Lab, type LabContext, type LabSpec } from './lab';
@@ -43,6 +44,8 @@ export interface World extends LabSpec {
 /** One runbook played from its alert to its report. */
 export interface Scenario {
   runbook: string;
+  /** Names the outcome when a file plays one runbook twice (default: the runbook's id). */
+  key?: string;
   /** Fixture in examples/alerts/library/ (its labels may be overridden for the lab). */
   fixture: string;
   labels?: Record<string, string>;
@@ -57,9 +60,11 @@ export interface Scenario {
 }
 
 export interface Outcome {
-  state: IncidentState;
+  state: PublicIncidentState;
   approved: string[];
+  /** The Markdown report the worker's report activity wrote (its file in the reports directory). */
   report: string;
+  reportPath: string;
 }
 
 const TERMINAL = ['resolved', 'failed', 'cancelled'];
@@ -69,12 +74,19 @@ function alertFor(s: Scenario, run: string): WebhookAlert {
   return {
     ...a!,
     labels: { ...a!.labels, ...(s.labels ?? {}) },
-    fingerprint: `${a!.fingerprint.slice(0, 8)}${run}`,
+    // A second scenario of one fixture is a different alert (its own fingerprint, its own incident).
+    fingerprint: `${(s.key ? Buffer.from(s.key).toString('hex') : a!.fingerprint).slice(0, 8)}${run}`,
     startsAt: new Date().toISOString(),
   };
 }
 
-async function play(api: IncidentApi, lab: Lab, s: Scenario, run: string): Promise<Outcome> {
+async function play(
+  api: IncidentApi,
+  lab: Lab,
+  s: Scenario,
+  run: string,
+  reportsDir: string,
+): Promise<Outcome> {
   await s.arrange?.(lab);
   const alert = alertFor(s, run);
   const ids = await api.fire(webhook([alert]));
@@ -90,12 +102,19 @@ async function play(api: IncidentApi, lab: Lab, s: Scenario, run: string): Promi
         comment: 'diagnostics read by the library e2e test',
       });
   }
-  const state = await api.waitFor(id, (x) => TERMINAL.includes(x.status) && x.report !== undefined, 90_000);
-  const report =
-    state.report && existsSync(state.report.markdownPath)
-      ? readFileSync(state.report.markdownPath, 'utf8')
-      : '';
-  return { state, approved: driven.approved, report };
+  // The API always names the report's URLs; the worker's copy exists once report_written is on
+  // the timeline (the activity runs after the incident reached its end).
+  const state = await api.waitFor(
+    id,
+    (x) => TERMINAL.includes(x.status) && x.timeline.some((e) => e.kind === 'report_written'),
+    90_000,
+  );
+  const reportPath = join(reportsDir, `${reportFileStem(state.id)}.md`);
+  const written = state.timeline.find((e) => e.kind === 'report_written')!;
+  const report = existsSync(reportPath)
+    ? readFileSync(reportPath, 'utf8')
+    : `(no report file: ${written.message})`;
+  return { state, approved: driven.approved, report, reportPath };
 }
 
 /** Runs `fns` with at most `limit` at once; each settles on its own. */
@@ -118,8 +137,8 @@ async function pool<T>(fns: (() => Promise<T>)[], limit: number): Promise<Promis
 export interface E2E {
   lab(): Lab;
   engine(): Engine;
-  /** The scenario's outcome (throws what went wrong while playing it). */
-  outcome(runbook: string): Outcome;
+  /** The outcome of the scenario with this key or runbook (throws what went wrong while playing it). */
+  outcome(key: string): Outcome;
 }
 
 /**
@@ -160,10 +179,10 @@ export function useE2E(
     const api = new IncidentApi(engine.intakeUrl, TOKEN);
     const run = Date.now().toString(16).slice(-8);
     const settled = await pool(
-      scenarios.map((s) => () => play(api, lab!, s, run)),
+      scenarios.map((s) => () => play(api, lab!, s, run, engine!.config.reportsDir)),
       concurrency,
     );
-    scenarios.forEach((s, i) => outcomes.set(s.runbook, settled[i]!));
+    scenarios.forEach((s, i) => outcomes.set(s.key ?? s.runbook, settled[i]!));
   }, 900_000);
   afterAll(async () => {
     await engine?.stop();
@@ -173,9 +192,9 @@ export function useE2E(
   return {
     lab: () => lab!,
     engine: () => engine!,
-    outcome(runbook) {
-      const o = outcomes.get(runbook);
-      if (!o) throw new Error(`scenario ${runbook} did not run (beforeAll failed?)`);
+    outcome(key) {
+      const o = outcomes.get(key);
+      if (!o) throw new Error(`scenario ${key} did not run (beforeAll failed?)`);
       if (o.status === 'rejected') throw o.reason;
       return o.value;
     },
@@ -183,11 +202,25 @@ export function useE2E(
 }
 
 /** The step record of `id` in the incident. */
-export function stepOf(o: Outcome, id: string): IncidentState['steps'][number] {
+export function stepOf(o: Outcome, id: string): PublicIncidentState['steps'][number] {
   const s = o.state.steps.find((x) => x.id === id && x.phase !== 'verify');
   if (!s)
     throw new Error(
       `incident of ${o.state.runbook.id} has no step ${id}: ${o.state.steps.map((x) => x.id).join(', ')}`,
     );
   return s;
+}
+
+/**
+ * The worker's report file records what the incident did: its id, runbook and final status,
+ * every step that ran and every approval given.
+ */
+export function expectReportRecords(o: Outcome): void {
+  const { state, report } = o;
+  expect(report).toContain(`Incident \`${state.id}\``);
+  expect(report).toContain(`| Runbook | \`${state.runbook.id}\``);
+  expect(report).toContain(`| Final status | **${state.status}** |`);
+  for (const s of state.steps.filter((x) => x.status === 'succeeded' || x.status === 'failed'))
+    expect(report).toContain(`| \`${s.id}\` |`);
+  for (const id of o.approved) expect(report).toContain(`approved ${id.replace(/_/gu, '\\_')}`);
 }

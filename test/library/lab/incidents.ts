@@ -3,7 +3,11 @@
  * incident API out (approve a step, close an incident), polling the state as a console would.
  */
 import { readFileSync } from 'node:fs';
-import type { IncidentState, IncidentStatus } from '../../../contracts/incident';
+import type { PublicIncidentState } from '../../../apps/intake/public-state';
+import type { IncidentStatus } from '../../../contracts/incident';
+
+/** An incident as the API hands it out (the report as URLs, not the worker's file). */
+type IncidentState = PublicIncidentState;
 
 /** One alert as Alertmanager sends it inside a webhook. */
 export interface WebhookAlert {

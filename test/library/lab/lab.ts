@@ -5,7 +5,7 @@
  * over SSH lands on these real processes.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestUser, startSshd, type SshdFleet, type TestUser } from '../../support/services';
@@ -19,6 +19,8 @@ export interface Lab {
   /** Directory first on the PATH of the lab's SSH sessions (and of their sudo). */
   bin: string;
   supervisor: Supervisor;
+  /** Every call of the systemctl stand-in so far: its arguments, in order. */
+  systemctlCalls(): string[][];
   /** A directory owned by the SSH user. */
   dir(name: string): string;
   stop(): Promise<void>;
@@ -84,7 +86,11 @@ export async function startLab(build: (ctx: LabContext) => Promise<LabSpec>): Pr
   }
   own();
   const supervisor = await startSupervisor(dir('supervisor'), user, spec.programs);
-  writeShims(bin, supervisor.config, spec.composeEnv ?? {});
+  const calls = join(root, 'systemctl.calls');
+  // Written by the SSH user and by root (sudo systemctl).
+  writeFileSync(calls, '');
+  chmodSync(calls, 0o666);
+  writeShims(bin, supervisor.config, spec.composeEnv ?? {}, calls);
   own();
   const path = `${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
   const sshd = await startSshd(1, [`SetEnv PATH=${path}`]);
@@ -94,6 +100,11 @@ export async function startLab(build: (ctx: LabContext) => Promise<LabSpec>): Pr
     sshd,
     bin,
     supervisor,
+    systemctlCalls: () =>
+      readFileSync(calls, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t').slice(0, -1)),
     dir: (name) => {
       const d = dir(name);
       execFileSync('chown', [`${user.uid}:${user.gid}`, d]);

@@ -12,9 +12,11 @@ import { join } from 'node:path';
 /** What `docker compose exec -T <service>` gets as its environment (e.g. PGHOST/PGPORT). */
 export type ComposeEnv = Record<string, Record<string, string>>;
 
-function systemctl(conf: string): string {
+function systemctl(conf: string, calls: string): string {
   return `#!/bin/sh
-# Lab stand-in for systemctl: each unit is the supervisord program of the same name.
+# Lab stand-in for systemctl: each unit is the supervisord program of the same name. Each call's
+# arguments are appended to the calls file, one per line, tab-separated, for the tests to read.
+{ for a in "$@"; do printf '%s\\t' "$a"; done; echo; } >> '${calls}'
 ctl() { supervisorctl -c '${conf}' "$@"; }
 verb=; quiet=; prop=; units=
 while [ $# -gt 0 ]; do
@@ -97,13 +99,21 @@ exec /usr/bin/supervisorctl -c '${conf}' "$@"
 `;
 }
 
-/** Writes `systemctl`, `docker` and `supervisorctl` into `bin`, bound to the lab's supervisord. */
-export function writeShims(bin: string, supervisorConf: string, composeEnv: ComposeEnv): void {
+/**
+ * Writes `systemctl`, `docker` and `supervisorctl` into `bin`, bound to the lab's supervisord;
+ * `systemctl` records every call's arguments in `systemctlCalls`.
+ */
+export function writeShims(
+  bin: string,
+  supervisorConf: string,
+  composeEnv: ComposeEnv,
+  systemctlCalls: string,
+): void {
   const put = (name: string, text: string) => {
     writeFileSync(join(bin, name), text);
     chmodSync(join(bin, name), 0o755);
   };
-  put('systemctl', systemctl(supervisorConf));
+  put('systemctl', systemctl(supervisorConf, systemctlCalls));
   put('docker', docker(supervisorConf, composeEnv));
   put('supervisorctl', supervisorctl(supervisorConf));
 }
