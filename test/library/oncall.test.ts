@@ -59,6 +59,20 @@ describe('the shipped on-call configuration', () => {
     },
   );
 
+  it.each([
+    ['postgres', 'postgres-connections, postgres-down'],
+    ['redis', 'redis-down, redis-memory'],
+    ['qcat-db', "QCAT's database and cache runbooks"],
+  ])('lets the DBA on call approve remediations of %s services (%s)', (service) => {
+    for (const severity of ['P1', 'P2', 'P3'] as const) {
+      const s = lookup(service, severity);
+      expect(s.approvers).toContain('dave');
+      // The operations team keeps its own approval of routine remediations.
+      expect(s.approvers).toEqual(expect.arrayContaining(['alice', 'bob', 'erin']));
+    }
+    expect(lookup('webctp', 'P1').approvers).not.toContain('dave');
+  });
+
   it('leaves services whose guide gives no response times on the plan interval (default chain)', () => {
     const s = lookup('webctp', 'P1');
     expect(s.intervalMs).toBeUndefined();
