@@ -566,7 +566,7 @@ describe('the CLI', () => {
       expect(
         await runAlert(['fire', 'db-pool-exhausted', '--url', `${url}/v1/alerts/alertmanager`], byName.io),
       ).toBe(0);
-      expect(byName.out).toEqual(['unmatched: PostgresConnectionPoolExhausted — no runbook triggers on it']);
+      expect(byName.out).toEqual(['unmatched: PostgresqlTooManyConnections — no runbook triggers on it']);
       const down = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
       expect(
         await runAlert(['fire', 'demo', '--url', 'http://127.0.0.1:9/v1/alerts/alertmanager'], down.io),
