@@ -152,6 +152,18 @@ describe('logs.cleanup', () => {
       freed_bytes: 0,
     });
   });
+  it('cleans a directory relative to where it runs (the demo runbook on a local target), never reading it as an option', async () => {
+    const logs = join(dir, 'cwd', '-demo', 'logs');
+    mkdirSync(logs, { recursive: true });
+    const old = Date.now() / 1000 - 10 * 86400;
+    writeFileSync(join(logs, 'old.log'), 'x'.repeat(40));
+    utimesSync(join(logs, 'old.log'), old, old);
+    const built = getAction('logs.cleanup')!.build({ path: '-demo/logs', older_than_days: 7 });
+    const res = await sh(`cd '${join(dir, 'cwd')}' || exit 9\n${renderTemplate(built.command, ctx)}`);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe('files=1\nfreed_bytes=40\n');
+    expect(readdirSync(logs)).toEqual([]);
+  });
   it('refuses to clean the root directory', async () => {
     expect((await runAction('logs.cleanup', { path: '/' })).ok).toBe(false);
   });
