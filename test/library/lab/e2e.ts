@@ -3,7 +3,7 @@
  * shipped library with the world's site settings, and the file's scenarios played against it —
  * concurrently, each from its realistic alert to the end of its incident and its report.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncidentState } from '../../../contracts/incident';
@@ -90,12 +90,13 @@ async function play(api: IncidentApi, lab: Lab, s: Scenario, run: string): Promi
         comment: 'diagnostics read by the library e2e test',
       });
   }
-  const state = await api.waitFor(id, (x) => TERMINAL.includes(x.status) && x.report !== undefined, 90_000);
-  const report =
-    state.report && existsSync(state.report.markdownPath)
-      ? readFileSync(state.report.markdownPath, 'utf8')
-      : '';
-  return { state, approved: driven.approved, report };
+  // The API always names the report's URLs; the worker has written it once the timeline says so.
+  const state = await api.waitFor(
+    id,
+    (x) => TERMINAL.includes(x.status) && x.timeline.some((t) => t.kind === 'report_written'),
+    90_000,
+  );
+  return { state, approved: driven.approved, report: await api.report(id) };
 }
 
 /** Runs `fns` with at most `limit` at once; each settles on its own. */
