@@ -45,6 +45,9 @@ export const logsCleanup: ActionDefinition = {
       command: command(
         ...assign({ dir: String(p.path), pat: String(p.pattern ?? '*.log*') }),
         raw('case "$dir" in /|"") echo "refusing to clean $dir" >&2; exit 2;; esac\n'),
+        // A relative directory is the step's working directory's (the engine's home for a local
+        // target, as the demo runbook uses it): made absolute, so find never reads it as an option.
+        raw('case "$dir" in /*) ;; *) dir="$PWD/$dir";; esac\n'),
         requireAbsolute('dir', 'log directory'),
         raw('[ -d "$dir" ] || { echo "no such directory: $dir" >&2; exit 3; }\n'),
         raw('sizes=$(mktemp) || exit 1\n'),
