@@ -11,6 +11,7 @@ module.exports = {
     '<rootDir>/test/architecture/**/*.test.ts',
     '<rootDir>/test/cli/**/*.test.ts',
     '<rootDir>/test/docs/**/*.test.ts',
+    '<rootDir>/test/engine/connect-ready.test.ts',
     '<rootDir>/test/language/actions.test.ts',
     '<rootDir>/test/language/actions-compose.test.ts',
     '<rootDir>/test/language/actions-options.test.ts',

@@ -17,6 +17,7 @@ import { combineMaskers, createMasker, renderReports } from '../services/report'
 import { SecretStore } from '../services/secrets';
 import { FAILURE_TYPES } from '../contracts/failures';
 import type { IncidentState } from '../contracts/incident';
+import { workflowIdOfIncident } from '../language/plan/context';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */
@@ -91,19 +92,19 @@ function queryThroughWorker(): ReportActivityDeps['stateOf'] {
   let client: Client;
   let own: { workflowId: string; runId: string } | undefined;
   try {
-    ({ client } = Context.current());
+    client = Context.current().client;
     own = Context.current().info.workflowExecution;
   } catch {
     return undefined;
   }
-  // The incident that scheduled this activity is its own workflow run: an incident id carries its
-  // opening time and is not a workflow id (language/plan/context.ts `workflowIdOfIncident`).
-  // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
-  return (id) =>
-    (own
-      ? client.workflow.getHandle(own.workflowId, own.runId)
-      : client.workflow.getHandle(id)
-    ).query<IncidentState>(STATE_QUERY);
+  return (id) => {
+    // An incident id is its workflow id plus its opening time; the run writing this report is the
+    // incident's own (a later run under the same workflow id is another incident).
+    const workflowId = workflowIdOfIncident(id);
+    const runId = own?.workflowId === workflowId ? own.runId : undefined;
+    // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
+    return client.workflow.getHandle(workflowId, runId).query<IncidentState>(STATE_QUERY);
+  };
 }
 
 /** The state to report: given in the input (older workflows), or read from the incident itself. */

@@ -13,6 +13,7 @@ import { connectTemporal } from '../../services/config/temporal';
 import { startWorker } from '../../worker';
 import { installRuntimeLogger, logLevelFrom } from '../../worker/logging';
 import type { RunningWorker } from '../../worker';
+import { connectWhenReady } from './connect-ready';
 import { startDevServer } from './devserver';
 import type { DevDbSync, DevServer } from './devserver';
 import { EngineError } from '../../services/config/errors';
@@ -98,8 +99,11 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       log(`Temporal dev server on ${devServer.address} (state in ${config.home}/temporal/temporal.db)`);
     }
 
-    // One native connection serves both the worker and the intake's client.
-    const connection = await connectTemporal(config, env);
+    // One native connection serves both the worker and the intake's client. The embedded server
+    // may still be starting although its port is open.
+    const connection = devServer
+      ? await connectWhenReady(() => connectTemporal(config, env), { timeoutMs: 60_000, intervalMs: 500 })
+      : await connectTemporal(config, env);
     cleanups.push(() => connection.close());
     const worker: RunningWorker = await startWorker(config, {
       connection,

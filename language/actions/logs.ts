@@ -3,7 +3,7 @@
  * A file that cannot be examined or removed fails the step (find's status is checked, not lost
  * in a pipe), and the report still says what was freed before the failure.
  */
-import { assign, command, literalText, raw } from './shell';
+import { assign, command, literalText, raw, requireAbsolute } from './shell';
 import type { ActionDefinition } from './types';
 
 export const logsCleanup: ActionDefinition = {
@@ -45,9 +45,10 @@ export const logsCleanup: ActionDefinition = {
       command: command(
         ...assign({ dir: String(p.path), pat: String(p.pattern ?? '*.log*') }),
         raw('case "$dir" in /|"") echo "refusing to clean $dir" >&2; exit 2;; esac\n'),
-        // A relative directory is the target's working directory's (the engine's home for a local
-        // target, as the demo runbook uses it); the ./ keeps find from ever reading it as an option.
-        raw('case "$dir" in /*) ;; *) dir="./$dir";; esac\n'),
+        // A relative directory is the step's working directory's (the engine's home for a local
+        // target, as the demo runbook uses it): made absolute, so find never reads it as an option.
+        raw('case "$dir" in /*) ;; *) dir="$PWD/$dir";; esac\n'),
+        requireAbsolute('dir', 'log directory'),
         raw('[ -d "$dir" ] || { echo "no such directory: $dir" >&2; exit 3; }\n'),
         raw('sizes=$(mktemp) || exit 1\n'),
         // One rm per file, so the sizes listed are exactly those of the files that are gone.

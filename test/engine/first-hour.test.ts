@@ -74,8 +74,11 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     const runbooks = join(home, 'runbooks');
     cpSync(join(ROOT, 'runbooks'), runbooks, { recursive: true });
     cpSync(join(ROOT, 'examples', 'runbooks', 'catch-all.yaml'), join(runbooks, 'catch-all.yaml'));
-    // The library's qcat-db-pool-exhausted logs in as qcat_user with this secret (guide 003).
-    writeFileSync(join(home, 'firebreak.yaml'), 'secrets:\n  qcat_db_password: { env: QCAT_DB_PASSWORD }\n');
+    // The shipped QCAT runbooks read qcat_user's password from a secret (examples/firebreak.yaml).
+    writeFileSync(
+      join(home, 'firebreak.yaml'),
+      'secrets:\n  qcat_db_password: { env: FB_FIRST_HOUR_QCAT_PW }\n',
+    );
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     env = {
@@ -90,7 +93,7 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
       SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
       FIREBREAK_TOKEN_ALICE: '',
       FIREBREAK_LOG_LEVEL: '',
-      QCAT_DB_PASSWORD: 'first-hour-password',
+      FB_FIRST_HOUR_QCAT_PW: 'first-hour-not-a-real-password',
     };
     engine = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     engine.stdout?.on('data', (d: Buffer) => (output += d.toString()));

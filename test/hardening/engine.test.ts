@@ -10,11 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
+import { workflowIdOfIncident } from '../../language/plan/context';
+import { stateQuery } from '../../workflows/definitions';
 import { startMailpit, type Mailpit } from '../support/mailpit';
 import { freePort } from '../support/services';
 import {
   api,
   fire,
+  report,
+  reportWritten,
   startEngine,
   stopEngine,
   TOKEN,
@@ -190,7 +194,7 @@ describe('finding 3: a resolved delivery resolves only the alert this incident o
     expect(s.alertResolvedAt).toBeUndefined();
     const res = await api(engine, `/v1/incidents/${id}/approve`, { body: { stepId: 'fix' } });
     expect(res.status).toBe(200);
-    const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && x.report !== undefined);
+    const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && reportWritten(x));
     expect(done.steps.find((st) => st.id === 'fix')?.status).toBe('succeeded');
   }, 120_000);
 });
@@ -221,7 +225,7 @@ describe('finding 4: bounded alerts and history', () => {
     await waitIncident(engine, id, (s) => s.status === 'awaiting_approval');
     const connection = await Connection.connect({ address: engine.temporalAddress });
     try {
-      const handle = new Client({ connection }).workflow.getHandle(id);
+      const handle = new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id));
       const firstRun = (await handle.describe()).runId;
       let sent = 0;
       const sender = async () => {
@@ -239,8 +243,8 @@ describe('finding 4: bounded alerts and history', () => {
       expect((await api(engine, `/v1/incidents/${id}/approve`, { body: { stepId: 'fix' } })).status).toBe(
         200,
       );
-      const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && x.report !== undefined);
-      expect(readFileSync(done.report!.markdownPath, 'utf8')).toContain(id);
+      const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && reportWritten(x));
+      expect(await report(done.report.markdownUrl)).toContain(id);
     } finally {
       await connection.close();
     }
@@ -260,22 +264,28 @@ describe('finding 9: transformed secrets reach no sink', () => {
     expect((await api(engine, `/v1/incidents/${id}/close`, { body: { outcome: 'resolved' } })).status).toBe(
       200,
     );
-    const done = await waitIncident(engine, id, (s) => s.report !== undefined);
+    const done = await waitIncident(engine, id, reportWritten);
     const mails = await mailpit.waitForMessages(2, 60_000);
     const bodies = await Promise.all(mails.map((m) => mailpit.getMessage(m.ID)));
     const connection = await Connection.connect({ address: engine.temporalAddress });
     let history: string;
+    let files: { markdownPath: string; htmlPath: string } | undefined;
     try {
-      const h = await new Client({ connection }).workflow.getHandle(id).fetchHistory();
-      history = decodeAll(h);
+      const handle = new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id));
+      history = decodeAll(await handle.fetchHistory());
+      // The worker's own copy, which the API no longer names (it serves reports by URL).
+      files = (await handle.query(stateQuery)).report;
     } finally {
       await connection.close();
     }
+    expect(files).toBeDefined();
     const sinks: Record<string, string> = {
       'API response': JSON.stringify(await (await api(engine, `/v1/incidents/${id}`)).json()),
       timeline: JSON.stringify(done.timeline) + JSON.stringify(done.steps),
-      'report (Markdown)': readFileSync(done.report!.markdownPath, 'utf8'),
-      'report (HTML)': readFileSync(done.report!.htmlPath, 'utf8'),
+      'report (Markdown, served)': await report(done.report.markdownUrl),
+      'report (HTML, served)': await report(done.report.htmlUrl),
+      "report (Markdown, worker's file)": readFileSync(files!.markdownPath, 'utf8'),
+      "report (HTML, worker's file)": readFileSync(files!.htmlPath, 'utf8'),
       mail: bodies.map((b) => `${b.Subject}\n${b.Text}\n${b.HTML}`).join('\n'),
       'Temporal history': history,
     };

@@ -31,7 +31,8 @@ import type { TestSmtp } from './support/smtp';
 
 const taskQueue = 'intake-test';
 const TOKENS = { 'tok-dave': 'dave', 'tok-carol': 'carol', 'tok-alice': 'alice' };
-const runbook = plan('pg-connections');
+/** Of service qcat-db: oncall.yaml's dba-oncall (dave) approves its steps (guide 003's DBA first). */
+const runbook = plan('pg-connections', 'qcat-db');
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -295,7 +296,7 @@ describe('approvals', () => {
     const before = smtp.messages.length;
     const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload(fp)));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
-    // dave is on dba-oncall, which approves postgres steps.
+    // dave is on dba-oncall, which approves qcat-db steps.
     const mail = await waitForMail(
       (m) =>
         m.subject?.includes('Approve') === true &&

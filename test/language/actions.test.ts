@@ -24,9 +24,12 @@ const ctx: ExpressionContext = {
 };
 
 /** Runs a shell command without blocking the event loop (the HTTP server under test lives here). */
-function sh(command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function sh(
+  command: string,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,11 +47,12 @@ function sh(command: string): Promise<{ status: number | null; stdout: string; s
 async function runAction(
   name: string,
   params: Record<string, unknown>,
+  cwd?: string,
 ): Promise<{ ok: boolean; values: Record<string, ExtractedValue>; stdout: string }> {
   const def = getAction(name);
   if (!def) throw new Error(`no action ${name}`);
   const built = def.build(params);
-  const res = await sh(renderTemplate(built.command, ctx));
+  const res = await sh(renderTemplate(built.command, ctx), cwd);
   const values = extractAll(built.extract, { stdout: res.stdout, stderr: res.stderr });
   const host = { exitCode: res.status, stdout: res.stdout, stderr: res.stderr, values };
   return { ok: evaluateSuccess(built.success ?? 'exitCode == 0', host), values, stdout: res.stdout };
@@ -152,17 +156,16 @@ describe('logs.cleanup', () => {
       freed_bytes: 0,
     });
   });
-  it('cleans a directory relative to where it runs (the demo runbook on a local target), never reading it as an option', async () => {
-    const logs = join(dir, 'cwd', '-demo', 'logs');
-    mkdirSync(logs, { recursive: true });
+  it('cleans a relative directory under its working directory, never reading it as an option', async () => {
+    // The demo runbook's `demo/logs` is relative to the engine's home, where local steps run.
+    const work = join(dir, 'relative-work');
+    mkdirSync(join(work, '-logs'), { recursive: true });
     const old = Date.now() / 1000 - 10 * 86400;
-    writeFileSync(join(logs, 'old.log'), 'x'.repeat(40));
-    utimesSync(join(logs, 'old.log'), old, old);
-    const built = getAction('logs.cleanup')!.build({ path: '-demo/logs', older_than_days: 7 });
-    const res = await sh(`cd '${join(dir, 'cwd')}' || exit 9\n${renderTemplate(built.command, ctx)}`);
-    expect(res.status).toBe(0);
-    expect(res.stdout).toBe('files=1\nfreed_bytes=40\n');
-    expect(readdirSync(logs)).toEqual([]);
+    writeFileSync(join(work, '-logs', 'old.log'), 'x'.repeat(40));
+    utimesSync(join(work, '-logs', 'old.log'), old, old);
+    const r = await runAction('logs.cleanup', { path: '-logs', older_than_days: 7 }, work);
+    expect({ ok: r.ok, values: r.values }).toEqual({ ok: true, values: { files: 1, freed_bytes: 40 } });
+    expect(readdirSync(join(work, '-logs'))).toEqual([]);
   });
   it('refuses to clean the root directory', async () => {
     expect((await runAction('logs.cleanup', { path: '/' })).ok).toBe(false);

@@ -228,6 +228,9 @@ describe('stock alerts on machines no guide names', () => {
     expect(stepOf(ep, 'local_request').hosts[0]?.stdout).toContain('status=200');
     expect(e2e.outcome('host-clock-skew').state.status).toBe('resolved');
     expect(existsSync(e2e.outcome('host-clock-skew').reportPath)).toBe(true);
+    const skew = e2e.outcome('host-clock-skew');
+    expect(skew.state.timeline.find((t) => t.kind === 'report_written')?.message).toMatch(/^report written/);
+    expect(skew.report).toContain('host-clock-skew');
   });
 });
 

@@ -6,10 +6,10 @@
  * every miss and the percentage.
  */
 import { readFileSync } from 'node:fs';
+import type * as Yaml from 'yaml';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { run } from '../../apps/cli/plan';
-import { loadLibrary } from '../../frontend/library';
+import type * as Library from '../../frontend/library';
 import { captureIO } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,6 +28,8 @@ interface PlanJson {
 
 /** alias → inventory address, from the example config. */
 function addresses(): { byAlias: Map<string, string>; groups: Map<string, string[]> } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('yaml') as typeof Yaml;
   const doc = parse(readFileSync(CONFIG, 'utf8')) as {
     inventory: Record<string, { host: string; aliases?: string[] }[]>;
   };
@@ -110,6 +112,8 @@ describe('real-shaped alerts through the shipped library', () => {
     expect([...jobs].some((j) => /redis/.test(j))).toBe(true);
     expect([...jobs].some((j) => /^blackbox/.test(j))).toBe(true);
     const reached = new Set(all.map((f) => f.e.runbook));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadLibrary } = require('../../frontend/library') as typeof Library;
     const ids = loadLibrary(join(ROOT, 'runbooks'))
       .plans.map((p) => p.runbook.id)
       .filter((id) => id !== 'demo-local-logs');

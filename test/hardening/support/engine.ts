@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { IncidentState } from '../../../contracts/incident';
+import type { PublicIncidentState } from '../../../apps/intake/public-state';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const BIN = join(ROOT, 'bin', 'firebreak.js');
@@ -71,20 +71,31 @@ export async function api(
   });
 }
 
-export async function incident(engine: Engine, id: string): Promise<IncidentState | undefined> {
+export async function incident(engine: Engine, id: string): Promise<PublicIncidentState | undefined> {
   const res = await api(engine, `/v1/incidents/${encodeURIComponent(id)}`).catch(() => undefined);
   if (res?.status !== 200) return undefined;
-  return (await res.json()) as IncidentState;
+  return (await res.json()) as PublicIncidentState;
+}
+
+/** True once the worker wrote the report (the API always names the report's URLs). */
+export const reportWritten = (s: PublicIncidentState): boolean =>
+  s.timeline.some((t) => t.kind === 'report_written');
+
+/** The report as the intake serves it (rendered from the incident's state). */
+export async function report(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+  return res.text();
 }
 
 export async function waitIncident(
   engine: Engine,
   id: string,
-  until: (s: IncidentState) => boolean,
+  until: (s: PublicIncidentState) => boolean,
   timeoutMs = 90_000,
-): Promise<IncidentState> {
+): Promise<PublicIncidentState> {
   const deadline = Date.now() + timeoutMs;
-  let last: IncidentState | undefined;
+  let last: PublicIncidentState | undefined;
   while (Date.now() < deadline) {
     last = await incident(engine, id);
     if (last && until(last)) return last;

@@ -65,6 +65,8 @@ export interface Outcome {
   /** The Markdown report the worker's report activity wrote (its file in the reports directory). */
   report: string;
   reportPath: string;
+  /** The report as every intake serves it (rendered from the incident's state). */
+  served: string;
 }
 
 const TERMINAL = ['resolved', 'failed', 'cancelled'];
@@ -114,7 +116,7 @@ async function play(
   const report = existsSync(reportPath)
     ? readFileSync(reportPath, 'utf8')
     : `(no report file: ${written.message})`;
-  return { state, approved: driven.approved, report, reportPath };
+  return { state, approved: driven.approved, report, reportPath, served: await api.report(id) };
 }
 
 /** Runs `fns` with at most `limit` at once; each settles on its own. */
@@ -213,7 +215,7 @@ export function stepOf(o: Outcome, id: string): PublicIncidentState['steps'][num
 
 /**
  * The worker's report file records what the incident did: its id, runbook and final status,
- * every step that ran and every approval given.
+ * every step that ran and every approval given; the intake serves the same incident's report.
  */
 export function expectReportRecords(o: Outcome): void {
   const { state, report } = o;
@@ -223,4 +225,6 @@ export function expectReportRecords(o: Outcome): void {
   for (const s of state.steps.filter((x) => x.status === 'succeeded' || x.status === 'failed'))
     expect(report).toContain(`| \`${s.id}\` |`);
   for (const id of o.approved) expect(report).toContain(`approved ${id.replace(/_/gu, '\\_')}`);
+  expect(o.served).toContain(`Incident \`${state.id}\``);
+  expect(o.served).toContain(`| Final status | **${state.status}** |`);
 }

@@ -73,6 +73,13 @@ export class IncidentApi {
     return (await res.json()) as IncidentState;
   }
 
+  /** The report as every intake serves it (Markdown, rendered from the incident's state). */
+  async report(id: string): Promise<string> {
+    const res = await fetch(`${this.url}/v1/incidents/${encodeURIComponent(id)}/report?format=md`);
+    if (res.status !== 200) throw new Error(`GET report of ${id}: ${res.status} ${await res.text()}`);
+    return res.text();
+  }
+
   async post(id: string, action: string, body: Record<string, unknown> = {}): Promise<void> {
     const res = await fetch(`${this.url}/v1/incidents/${encodeURIComponent(id)}/${action}`, {
       method: 'POST',
