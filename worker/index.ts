@@ -3,7 +3,7 @@
  * activities from {@link createActivities}. `startWorker` is what the engine (`npm start`) calls
  * in-process; worker/main.ts wraps it as a standalone process.
  */
-import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
@@ -12,6 +12,8 @@ import { connectTemporal } from '../services/config/temporal';
 import type { FirebreakConfig } from '../services/config/types';
 import { SecretStore } from '../services/secrets';
 import { createSshExecutor } from '../services/transport/client';
+import { bundleWorkflows, prebuiltBundle } from './bundle';
+import { workerTuning } from './tuning';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
@@ -25,9 +27,12 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Override the task queue from the config. */
   taskQueue?: string;
-  /** Limits, kept small by default: the box runs on 2 cores. */
+  /** Limits; default: {@link workerTuning} of `env`. */
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /** Where the tuning variables are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   /** Grace period for running activities at shutdown before they are cancelled. */
   shutdownGraceTime?: string;
 }
@@ -59,20 +64,19 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
         secrets,
         ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),
       });
+    const tuning = workerTuning(deps.env);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: deps.taskQueue ?? config.temporal.taskQueue,
-      // Bundled once here, quietly: webpack's per-module report is noise on an operator's console.
-      workflowBundle:
-        deps.workflowBundle ??
-        (await bundleWorkflowCode({
-          workflowsPath: require.resolve('../workflows'),
-          logger: new DefaultLogger('WARN'),
-        })),
+      // Prebuilt by `npm run build` when running from dist/ (see bundle.ts), else bundled here.
+      workflowBundle: deps.workflowBundle ?? prebuiltBundle() ?? (await bundleWorkflows()),
       activities,
-      maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
-      maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTaskExecutions ?? 10,
+      maxConcurrentActivityTaskExecutions:
+        deps.maxConcurrentActivityTaskExecutions ?? tuning.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions:
+        deps.maxConcurrentWorkflowTaskExecutions ?? tuning.maxConcurrentWorkflowTaskExecutions,
+      maxCachedWorkflows: deps.maxCachedWorkflows ?? tuning.maxCachedWorkflows,
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const done = worker.run().finally(async () => {

@@ -98,6 +98,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const worker: RunningWorker = await startWorker(config, {
       connection,
       activityDeps: { oncall, log },
+      env,
     });
     cleanups.push(() => worker.shutdown());
 

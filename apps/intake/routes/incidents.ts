@@ -3,11 +3,9 @@
  * updates — ack, notes, approve, reject, close — as the person an API token names. The workflow's
  * update validators decide whether that person may; a refusal is recorded on the incident.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Actor, IncidentState, RefusalSignal } from '../../../contracts/incident';
 import {
-  INCIDENT_WORKFLOW,
   ackUpdate,
   approveUpdate,
   closeUpdate,
@@ -18,54 +16,20 @@ import {
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
 import * as S from '../schemas';
-import { fromVisibility, summarize } from '../summary';
+import { IncidentLister } from '../incident-list';
+import type { ListQuery } from '../incident-list';
+import { summarize } from '../summary';
 
 type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
-type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
-
-/** Run `fn` over items with at most `limit` in flight. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
-  const limit = q.limit ?? 100;
-  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
-  if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
-  if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
-  const execs: WorkflowExecutionInfo[] = [];
-  for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
-    execs.push(w);
-    if (execs.length >= limit) break;
-  }
-  return execs;
-}
 
 function queryRoutes(app: FastifyInstance, { client }: Options): void {
+  // Rows come from a cache refreshed behind the answer, so a busy worker cannot stall the list.
+  const lister = new IncidentLister(client);
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
     { schema: { querystring: S.listQuery } },
-    async (req) => {
-      const execs = await listExecutions(client, req.query);
-      const incidents = await mapLimit(execs, 8, async (w) => {
-        try {
-          return summarize(await client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery));
-        } catch {
-          return fromVisibility(w);
-        }
-      });
-      return { incidents };
-    },
+    async (req) => ({ incidents: await lister.list(req.query) }),
   );
 
   app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>

@@ -1,0 +1,152 @@
+/**
+ * `GET /v1/incidents` without waiting on the worker. The list comes from Temporal's visibility; a
+ * row's detail (status, pending approvals) is a state query, which the worker answers between
+ * workflow tasks — during an alert storm that took seconds per query, and a page of 100 rows
+ * took up to 71 s. So rows are served from a cache and refreshed behind the answer:
+ *
+ * - a running incident's summary is re-queried when older than `freshMs`; the answer waits for
+ *   refreshes only until `budgetMs` after the request arrived, then serves what it has, marking
+ *   rows older than `freshMs` (or known only from visibility) `stale: true` — their refresh goes
+ *   on in the background, at most `concurrency` queries at a time, one per incident;
+ * - a completed incident's summary is its workflow result (the close event, read from the server
+ *   without replaying anything on the worker), cached for good; a run that ended otherwise
+ *   (failed, terminated, continued as new) is described from visibility.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { IncidentState } from '../../contracts/incident';
+import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { fromVisibility, summarize } from './summary';
+import type { IncidentSummary } from './summary';
+
+export interface ListQuery {
+  limit?: number;
+  status?: 'open' | 'closed' | 'all';
+}
+
+export interface ListerOptions {
+  /** How long an answer waits for refreshes, from the request's arrival (ms). */
+  budgetMs?: number;
+  /** Age after which a running incident's summary is refreshed (ms). */
+  freshMs?: number;
+  /** State queries in flight at once. */
+  concurrency?: number;
+  /** Summaries kept (least recently listed forgotten first). */
+  maxCached?: number;
+}
+
+interface Cached {
+  runId: string;
+  summary: IncidentSummary;
+  at: number;
+  /** The run has closed: the summary never changes. */
+  final: boolean;
+}
+
+async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
+  const limit = q.limit ?? 100;
+  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+  if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
+  if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
+  const execs: WorkflowExecutionInfo[] = [];
+  for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    execs.push(w);
+    if (execs.length >= limit) break;
+  }
+  return execs;
+}
+
+export class IncidentLister {
+  private readonly cache = new Map<string, Cached>();
+  private readonly refreshing = new Map<string, Promise<void>>();
+  private readonly waiting: (() => void)[] = [];
+  private running = 0;
+  private readonly budgetMs: number;
+  private readonly freshMs: number;
+  private readonly concurrency: number;
+  private readonly maxCached: number;
+
+  constructor(
+    private readonly client: Client,
+    opts: ListerOptions = {},
+  ) {
+    this.budgetMs = opts.budgetMs ?? 100;
+    this.freshMs = opts.freshMs ?? 2000;
+    this.concurrency = opts.concurrency ?? 4;
+    this.maxCached = opts.maxCached ?? 10_000;
+  }
+
+  async list(q: ListQuery): Promise<IncidentSummary[]> {
+    const deadline = Date.now() + this.budgetMs;
+    const execs = await listExecutions(this.client, q);
+    const pending = execs.filter((w) => !this.current(w)).map((w) => this.refresh(w));
+    if (pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
+      await Promise.race([Promise.all(pending), budget]);
+      clearTimeout(timer);
+    }
+    return execs.map((w) => this.row(w));
+  }
+
+  /** The cached summary when it is of this run and final or fresh. */
+  private current(w: WorkflowExecutionInfo): Cached | undefined {
+    const c = this.cache.get(w.workflowId);
+    return c && c.runId === w.runId && (c.final || Date.now() - c.at < this.freshMs) ? c : undefined;
+  }
+
+  private row(w: WorkflowExecutionInfo): IncidentSummary {
+    const c = this.cache.get(w.workflowId);
+    if (!c || c.runId !== w.runId) return { ...fromVisibility(w), stale: true };
+    // Listed again: the most recently listed are the last forgotten.
+    this.cache.delete(w.workflowId);
+    this.cache.set(w.workflowId, c);
+    return c.final || Date.now() - c.at < this.freshMs ? c.summary : { ...c.summary, stale: true };
+  }
+
+  private refresh(w: WorkflowExecutionInfo): Promise<void> {
+    let p = this.refreshing.get(w.workflowId);
+    if (!p) {
+      p = this.slot(() => this.load(w)).finally(() => this.refreshing.delete(w.workflowId));
+      this.refreshing.set(w.workflowId, p);
+    }
+    return p;
+  }
+
+  private async load(w: WorkflowExecutionInfo): Promise<void> {
+    const at = Date.now();
+    const status = w.status.name;
+    let summary: IncidentSummary;
+    try {
+      const handle = this.client.workflow.getHandle(w.workflowId, w.runId);
+      if (status === 'RUNNING') summary = summarize(await handle.query(stateQuery));
+      else if (status === 'COMPLETED') summary = summarize((await handle.result()) as IncidentState);
+      else summary = fromVisibility(w);
+    } catch {
+      // Gone meanwhile, or not answering: visibility's view, refreshed on a later listing.
+      this.store(w, { ...fromVisibility(w), stale: true }, at - this.freshMs, false);
+      return;
+    }
+    this.store(w, summary, at, status !== 'RUNNING');
+  }
+
+  private store(w: WorkflowExecutionInfo, summary: IncidentSummary, at: number, final: boolean): void {
+    this.cache.delete(w.workflowId);
+    this.cache.set(w.workflowId, { runId: w.runId, summary, at, final });
+    if (this.cache.size > this.maxCached) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  /** Runs `fn` once fewer than `concurrency` refreshes are running. */
+  private async slot(fn: () => Promise<void>): Promise<void> {
+    while (this.running >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    try {
+      await fn();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * How much the worker holds and runs at once, from the environment:
+ *
+ * - `FIREBREAK_WORKFLOW_CACHE` (default 250): incidents kept in memory between their workflow
+ *   tasks. Each cached incident costs the worker about 0.4 MB (bench:engine), so the default keeps
+ *   1,000 open incidents under 400 MB; an incident that left the cache is replayed from its
+ *   history at its next task (an approval, a timer), a few milliseconds of CPU. Keep it above the
+ *   number of incidents you expect to be busy at once (an alert storm's distinct fingerprints):
+ *   below that, every delivery of a storm replays its incident.
+ * - `FIREBREAK_WORKFLOW_TASKS` (default 10) and `FIREBREAK_ACTIVITY_TASKS` (default 20): workflow
+ *   tasks and activities (commands, mail, reports) run at once.
+ */
+import { ConfigError } from '../services/config/errors';
+
+/** The worker's concurrency and cache limits. */
+export interface WorkerTuning {
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+}
+
+export const DEFAULT_TUNING: WorkerTuning = {
+  maxCachedWorkflows: 250,
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentActivityTaskExecutions: 20,
+};
+
+function count(env: NodeJS.ProcessEnv, key: string, min: number, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > 100_000)
+    throw new ConfigError(key, `expected an integer from ${min} to 100000, got "${raw}"`);
+  return Number(raw);
+}
+
+export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  // Temporal needs at least 2 cached workflows (0 disables the cache) and 2 workflow task slots.
+  const cache = count(env, 'FIREBREAK_WORKFLOW_CACHE', 0, DEFAULT_TUNING.maxCachedWorkflows);
+  if (cache === 1) throw new ConfigError('FIREBREAK_WORKFLOW_CACHE', 'must be 0 (no cache) or at least 2');
+  return {
+    maxCachedWorkflows: cache,
+    maxConcurrentWorkflowTaskExecutions: count(
+      env,
+      'FIREBREAK_WORKFLOW_TASKS',
+      2,
+      DEFAULT_TUNING.maxConcurrentWorkflowTaskExecutions,
+    ),
+    maxConcurrentActivityTaskExecutions: count(
+      env,
+      'FIREBREAK_ACTIVITY_TASKS',
+      1,
+      DEFAULT_TUNING.maxConcurrentActivityTaskExecutions,
+    ),
+  };
+}
