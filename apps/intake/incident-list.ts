@@ -32,6 +32,8 @@ export interface ListerOptions {
   concurrency?: number;
   /** Summaries kept (least recently listed forgotten first). */
   maxCached?: number;
+  /** A refresh not answered within this is abandoned (the row stays stale until the next listing). */
+  queryTimeoutMs?: number;
 }
 
 interface Cached {
@@ -64,6 +66,7 @@ export class IncidentLister {
   private readonly freshMs: number;
   private readonly concurrency: number;
   private readonly maxCached: number;
+  private readonly queryTimeoutMs: number;
 
   constructor(
     private readonly client: Client,
@@ -73,6 +76,7 @@ export class IncidentLister {
     this.freshMs = opts.freshMs ?? 2000;
     this.concurrency = opts.concurrency ?? 4;
     this.maxCached = opts.maxCached ?? 10_000;
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 5000;
   }
 
   async list(q: ListQuery): Promise<IncidentSummary[]> {
@@ -118,8 +122,10 @@ export class IncidentLister {
     let summary: IncidentSummary;
     try {
       const handle = this.client.workflow.getHandle(w.workflowId, w.runId);
-      if (status === 'RUNNING') summary = summarize(await handle.query(stateQuery));
-      else if (status === 'COMPLETED') summary = summarize((await handle.result()) as IncidentState);
+      const within = <T>(fn: () => Promise<T>) => this.client.withDeadline(at + this.queryTimeoutMs, fn);
+      if (status === 'RUNNING') summary = summarize(await within(() => handle.query(stateQuery)));
+      else if (status === 'COMPLETED')
+        summary = summarize((await within(() => handle.result())) as IncidentState);
       else summary = fromVisibility(w);
     } catch {
       // Gone meanwhile, or not answering: visibility's view, refreshed on a later listing.
