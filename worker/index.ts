@@ -77,6 +77,7 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       maxConcurrentWorkflowTaskExecutions:
         deps.maxConcurrentWorkflowTaskExecutions ?? tuning.maxConcurrentWorkflowTaskExecutions,
       maxCachedWorkflows: deps.maxCachedWorkflows ?? tuning.maxCachedWorkflows,
+      nonStickyToStickyPollRatio: tuning.nonStickyToStickyPollRatio,
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const done = worker.run().finally(async () => {

@@ -7,8 +7,16 @@
  *   history at its next task (an approval, a timer), a few milliseconds of CPU. Keep it above the
  *   number of incidents you expect to be busy at once (an alert storm's distinct fingerprints):
  *   below that, every delivery of a storm replays its incident.
- * - `FIREBREAK_WORKFLOW_TASKS` (default 10) and `FIREBREAK_ACTIVITY_TASKS` (default 20): workflow
- *   tasks and activities (commands, mail, reports) run at once.
+ * - `FIREBREAK_WORKFLOW_TASKS` (default 40) and `FIREBREAK_ACTIVITY_TASKS` (default 20): workflow
+ *   tasks and activities (commands, mail, reports) run at once. Workflow task slots must outnumber
+ *   the worker's pollers (10), each of which holds one: a free slot is what lets the intake start
+ *   an incident eagerly (its first task handed straight to this worker, skipping the queue, which
+ *   during a storm holds thousands of signals) and lets the server hand a new command's activity
+ *   back with the task that scheduled it. At 10 slots, neither ever happened.
+ *
+ * Half the workflow-task pollers poll the shared queue (new incidents, evicted ones), half this
+ * worker's sticky queue (incidents it holds): at the SDK's 1:4, new incidents queued for tens of
+ * seconds behind a storm's signals.
  */
 import { ConfigError } from '../services/config/errors';
 
@@ -17,12 +25,14 @@ export interface WorkerTuning {
   maxCachedWorkflows: number;
   maxConcurrentWorkflowTaskExecutions: number;
   maxConcurrentActivityTaskExecutions: number;
+  nonStickyToStickyPollRatio: number;
 }
 
 export const DEFAULT_TUNING: WorkerTuning = {
   maxCachedWorkflows: 250,
-  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 20,
+  nonStickyToStickyPollRatio: 0.5,
 };
 
 function count(env: NodeJS.ProcessEnv, key: string, min: number, fallback: number): number {
@@ -51,5 +61,6 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning
       1,
       DEFAULT_TUNING.maxConcurrentActivityTaskExecutions,
     ),
+    nonStickyToStickyPollRatio: DEFAULT_TUNING.nonStickyToStickyPollRatio,
   };
 }

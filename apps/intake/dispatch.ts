@@ -118,6 +118,9 @@ export class Dispatcher {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        // With a worker on the same connection (the engine), the first workflow task comes back
+        // in the start's answer and runs at once instead of queueing behind a storm's signals.
+        requestEagerStart: true,
       });
       this.inflight.set(id, start);
       try {

@@ -4,6 +4,8 @@
  * workflow tasks — during an alert storm that took seconds per query, and a page of 100 rows
  * took up to 71 s. So rows are served from a cache and refreshed behind the answer:
  *
+ * - the visibility listing itself is reused for `listFreshMs`, then fetched again behind the
+ *   answer the same way (only a first listing is waited for in full);
  * - a running incident's summary is re-queried when older than `freshMs`; the answer waits for
  *   refreshes only until `budgetMs` after the request arrived, then serves what it has, marking
  *   rows older than `freshMs` (or known only from visibility) `stale: true` — their refresh goes
@@ -34,6 +36,23 @@ export interface ListerOptions {
   maxCached?: number;
   /** A refresh not answered within this is abandoned (the row stays stale until the next listing). */
   queryTimeoutMs?: number;
+  /** Age after which a visibility listing is fetched again (ms). */
+  listFreshMs?: number;
+}
+
+/** One visibility listing (per status and limit), and its refresh if one is under way. */
+interface Listing {
+  execs: WorkflowExecutionInfo[];
+  at: number;
+  refreshing?: Promise<void>;
+}
+
+/** Waits for `p` until `deadline` (epoch ms) at most. */
+async function until(p: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
+  await Promise.race([p.catch(() => undefined), budget]);
+  clearTimeout(timer);
 }
 
 interface Cached {
@@ -67,29 +86,52 @@ export class IncidentLister {
   private readonly concurrency: number;
   private readonly maxCached: number;
   private readonly queryTimeoutMs: number;
+  private readonly listFreshMs: number;
+  private readonly listings = new Map<string, Listing>();
 
   constructor(
     private readonly client: Client,
     opts: ListerOptions = {},
   ) {
     this.budgetMs = opts.budgetMs ?? 100;
-    this.freshMs = opts.freshMs ?? 2000;
-    this.concurrency = opts.concurrency ?? 4;
+    this.freshMs = opts.freshMs ?? 5000;
+    this.concurrency = opts.concurrency ?? 2;
     this.maxCached = opts.maxCached ?? 10_000;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 5000;
+    this.listFreshMs = opts.listFreshMs ?? 1000;
   }
 
   async list(q: ListQuery): Promise<IncidentSummary[]> {
     const deadline = Date.now() + this.budgetMs;
-    const execs = await listExecutions(this.client, q);
+    const execs = await this.executions(q, deadline);
     const pending = execs.filter((w) => !this.current(w)).map((w) => this.refresh(w));
-    if (pending.length > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const budget = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))));
-      await Promise.race([Promise.all(pending), budget]);
-      clearTimeout(timer);
-    }
+    if (pending.length > 0) await until(Promise.all(pending), deadline);
     return execs.map((w) => this.row(w));
+  }
+
+  /** The listing for `q`: reused while fresh, else refreshed (waited for until `deadline` only once there is one). */
+  private async executions(q: ListQuery, deadline: number): Promise<WorkflowExecutionInfo[]> {
+    const key = `${q.status ?? 'all'}:${q.limit ?? 100}`;
+    const known = this.listings.get(key);
+    if (known && Date.now() - known.at < this.listFreshMs) return known.execs;
+    const listing = known ?? { execs: [], at: 0 };
+    listing.refreshing ??= listExecutions(this.client, q)
+      .then((execs) => {
+        listing.execs = execs;
+        listing.at = Date.now();
+      })
+      .finally(() => (listing.refreshing = undefined));
+    if (!known) {
+      this.listings.set(key, listing);
+      if (this.listings.size > 50) this.listings.delete(this.listings.keys().next().value as string);
+      try {
+        await listing.refreshing;
+      } catch (err) {
+        this.listings.delete(key);
+        throw err;
+      }
+    } else await until(listing.refreshing, deadline);
+    return listing.execs;
   }
 
   /** The cached summary when it is of this run and final or fresh. */
