@@ -13,7 +13,7 @@ import type { FirebreakConfig } from '../services/config/types';
 import { SecretStore } from '../services/secrets';
 import { createSshExecutor } from '../services/transport/client';
 import { bundleWorkflows, prebuiltBundle } from './bundle';
-import { workerTuning } from './tuning';
+import { workerLimits, workerTuning } from './tuning';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
@@ -27,11 +27,7 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Override the task queue from the config. */
   taskQueue?: string;
-  /** Limits; default: {@link workerTuning} of `env`. */
-  maxConcurrentActivityTaskExecutions?: number;
-  maxConcurrentWorkflowTaskExecutions?: number;
-  maxCachedWorkflows?: number;
-  /** Where the tuning variables are read (default `process.env`). */
+  /** Where the tuning variables are read (default `process.env`), see tuning.ts. */
   env?: NodeJS.ProcessEnv;
   /** Grace period for running activities at shutdown before they are cancelled. */
   shutdownGraceTime?: string;
@@ -64,7 +60,6 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
         secrets,
         ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),
       });
-    const tuning = workerTuning(deps.env);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -72,12 +67,7 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       // Prebuilt by `npm run build` when running from dist/ (see bundle.ts), else bundled here.
       workflowBundle: deps.workflowBundle ?? prebuiltBundle() ?? (await bundleWorkflows()),
       activities,
-      maxConcurrentActivityTaskExecutions:
-        deps.maxConcurrentActivityTaskExecutions ?? tuning.maxConcurrentActivityTaskExecutions,
-      maxConcurrentWorkflowTaskExecutions:
-        deps.maxConcurrentWorkflowTaskExecutions ?? tuning.maxConcurrentWorkflowTaskExecutions,
-      maxCachedWorkflows: deps.maxCachedWorkflows ?? tuning.maxCachedWorkflows,
-      nonStickyToStickyPollRatio: tuning.nonStickyToStickyPollRatio,
+      ...workerLimits(workerTuning(deps.env)),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const done = worker.run().finally(async () => {

@@ -18,7 +18,9 @@
  * worker's sticky queue (incidents it holds): at the SDK's 1:4, new incidents queued for tens of
  * seconds behind a storm's signals.
  */
+import type { WorkerOptions } from '@temporalio/worker';
 import { ConfigError } from '../services/config/errors';
+import { eagerReservingSlots } from './slots';
 
 /** The worker's concurrency and cache limits. */
 export interface WorkerTuning {
@@ -62,5 +64,27 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning
       DEFAULT_TUNING.maxConcurrentActivityTaskExecutions,
     ),
     nonStickyToStickyPollRatio: DEFAULT_TUNING.nonStickyToStickyPollRatio,
+  };
+}
+
+/** Of the task slots, the share polls may not hold: kept for eager tasks (slots.ts). */
+const EAGER_SHARE = 0.25;
+const reserve = (slots: number) => Math.max(1, Math.floor(slots * EAGER_SHARE));
+
+/** The Worker options these limits set. */
+export function workerLimits(
+  t: WorkerTuning,
+): Pick<WorkerOptions, 'tuner' | 'maxCachedWorkflows' | 'nonStickyToStickyPollRatio'> {
+  const workflowSlots = t.maxConcurrentWorkflowTaskExecutions;
+  const activitySlots = t.maxConcurrentActivityTaskExecutions;
+  return {
+    maxCachedWorkflows: t.maxCachedWorkflows,
+    nonStickyToStickyPollRatio: t.nonStickyToStickyPollRatio,
+    tuner: {
+      workflowTaskSlotSupplier: eagerReservingSlots(workflowSlots, reserve(workflowSlots)),
+      activityTaskSlotSupplier: eagerReservingSlots(activitySlots, reserve(activitySlots)),
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+    },
   };
 }

@@ -4,11 +4,11 @@
  * Imports only the runbook pipeline (no Temporal), so it starts fast; main.ts loads it lazily.
  */
 import { resolve } from 'node:path';
-import { loadLibrary } from '../../frontend/library';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import type * as OnCallModule from '../../services/oncall';
 import type { CliIO } from './io';
 import { EXIT } from './io';
+import { loadLibrarySplit } from './validate-split';
 
 const USAGE = 'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n';
 
@@ -59,7 +59,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 
   // Paths are resolved against the CLI's cwd but printed as the user typed them.
-  const lib = loadLibrary(
+  const lib = await loadLibrarySplit(
     paths.map((p) => (io.cwd === process.cwd() ? p : resolve(io.cwd, p))),
     options,
   );
