@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { FirebreakConfig } from '../services/config/types';
 import type { Person } from '../contracts/incident';
+import { workflowIdOfIncident } from '../language/plan/context';
 import type { Mailer } from '../services/notify/mailer';
 import { approvalUrl, signApproval } from '../services/notify/links';
 import { renderNotification } from '../services/notify/templates';
@@ -71,7 +72,7 @@ export function createNotifyActivities(
         const links: MailLinks = {
           incidentUrl: `${incidentBase}/${encodeURIComponent(input.incidentId)}`,
           temporalUrl: uiBase
-            ? `${uiBase.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(deps.config.temporal.namespace)}/workflows/${encodeURIComponent(input.incidentId)}`
+            ? `${uiBase.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(deps.config.temporal.namespace)}/workflows/${encodeURIComponent(workflowIdOfIncident(input.incidentId))}`
             : undefined,
         };
         if (input.kind === 'approval_needed' && input.approval) {

@@ -54,6 +54,9 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
     'matching.numTaskqueueReadPartitions': 1,
     'matching.numTaskqueueWritePartitions': 1,
     'system.enableActivityEagerExecution': true,
+    // Worker heartbeats (off by default before server 1.32): /healthz counts live workers by them.
+    'frontend.WorkerHeartbeatsEnabled': true,
+    'frontend.ListWorkersEnabled': true,
   };
   const args = Object.entries(dynamic).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]);
   if (opts.dbFile) {
@@ -62,6 +65,9 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
   }
   return args;
 }
+
+/** Shown when the first start builds the dev server: minutes a user may not want to wait. */
+export const SKIP_BUILD_HINT = 'skip this: set TEMPORAL_ADDRESS=host:port to use an existing Temporal server';
 
 export interface DevServer {
   address: string;
@@ -138,8 +144,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     );
   }
 
-  opts.log('locating the Temporal dev server (the first run builds it with `go install`, a few minutes)...');
-  const binary = await ensureDevServerBinary();
+  const binary = await ensureDevServerBinary({
+    log: opts.log,
+    what: 'building the Temporal CLI',
+    hint: SKIP_BUILD_HINT,
+  });
   if (!binary) return startWithSdkDownload(opts, dbFile);
 
   const logFile = join(opts.home, 'logs', 'temporal.log');

@@ -11,6 +11,7 @@ import type { RunningIntake } from '../intake';
 import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
 import { startWorker } from '../../worker';
+import { installRuntimeLogger, logLevelFrom } from '../../worker/logging';
 import type { RunningWorker } from '../../worker';
 import { startDevServer } from './devserver';
 import type { DevDbSync, DevServer } from './devserver';
@@ -61,8 +62,13 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((line: string) => void process.stderr.write(`firebreak: ${line}\n`));
   const config = loadConfig(env);
+  // Before any connection: the runtime's logger is fixed when the first one is made.
+  installRuntimeLogger(logLevelFrom(env), log);
   const { plans, oncall } = checkInputs(config);
   log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
+  const library = libraryFromPlans(plans, { catchAll: config.catchAllRunbook });
+  if (config.catchAllRunbook)
+    log(`alerts no runbook matches go to the catch-all runbook ${config.catchAllRunbook}`);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -105,9 +111,10 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const intake: RunningIntake = await startIntake(config, {
       client,
-      library: libraryFromPlans(plans),
+      library,
       tokens: loadPersonTokens(oncall, env),
       metrics: createMetrics({ defaultMetrics: true }),
+      log,
     });
     cleanups.push(() => intake.close());
 

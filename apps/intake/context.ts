@@ -7,6 +7,7 @@ import type { FirebreakConfig } from '../../services/config/types';
 import type { IntakeAuth } from './auth';
 import type { Ingest } from './ingest';
 import type { IntakeMetrics } from './metrics';
+import type { UnmatchedAlerts } from './unmatched';
 
 export interface IntakeContext {
   client: Client;
@@ -15,4 +16,6 @@ export interface IntakeContext {
   auth: IntakeAuth;
   /** Alerts → started or joined incidents. */
   ingest: Ingest;
+  /** Recent alerts no runbook matched (GET /v1/alerts/unmatched). */
+  unmatched: UnmatchedAlerts;
 }

@@ -10,13 +10,16 @@
  *   refreshes only until `budgetMs` after the request arrived, then serves what it has, marking
  *   rows older than `freshMs` (or known only from visibility) `stale: true` — their refresh goes
  *   on in the background, at most `concurrency` queries at a time, one per incident;
- * - a completed incident's summary is its workflow result (the close event, read from the server
- *   without replaying anything on the worker), cached for good; a run that ended otherwise
- *   (failed, terminated, continued as new) is described from visibility.
+ * - a closed incident's summary is read once (a completed run's result is its close event, read
+ *   from the server without replaying anything on the worker) and cached for good.
+ *
+ * Rows are runs: several incidents of one alert run one after another under one workflow id, so
+ * the cache is keyed by run id. A run that continued as new is listed by the run after it.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { IncidentState } from '../../contracts/incident';
-import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW } from '../../workflows/definitions';
+import { stateOf } from './incident-lookup';
+import { runOf } from './incident-runs';
 import { fromVisibility, summarize } from './summary';
 import type { IncidentSummary } from './summary';
 
@@ -56,7 +59,6 @@ async function until(p: Promise<unknown>, deadline: number): Promise<void> {
 }
 
 interface Cached {
-  runId: string;
   summary: IncidentSummary;
   at: number;
   /** The run has closed: the summary never changes. */
@@ -70,6 +72,7 @@ async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExe
   if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];
   for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    if (w.status.name === 'CONTINUED_AS_NEW') continue;
     execs.push(w);
     if (execs.length >= limit) break;
   }
@@ -136,50 +139,48 @@ export class IncidentLister {
 
   /** The cached summary when it is of this run and final or fresh. */
   private current(w: WorkflowExecutionInfo): Cached | undefined {
-    const c = this.cache.get(w.workflowId);
-    return c && c.runId === w.runId && (c.final || Date.now() - c.at < this.freshMs) ? c : undefined;
+    const c = this.cache.get(w.runId);
+    return c && (c.final || Date.now() - c.at < this.freshMs) ? c : undefined;
   }
 
   private row(w: WorkflowExecutionInfo): IncidentSummary {
-    const c = this.cache.get(w.workflowId);
-    if (!c || c.runId !== w.runId) return { ...fromVisibility(w), stale: true };
+    const c = this.cache.get(w.runId);
+    if (!c) return { ...fromVisibility(w), stale: true };
     // Listed again: the most recently listed are the last forgotten.
-    this.cache.delete(w.workflowId);
-    this.cache.set(w.workflowId, c);
+    this.cache.delete(w.runId);
+    this.cache.set(w.runId, c);
     return c.final || Date.now() - c.at < this.freshMs ? c.summary : { ...c.summary, stale: true };
   }
 
   private refresh(w: WorkflowExecutionInfo): Promise<void> {
-    let p = this.refreshing.get(w.workflowId);
+    let p = this.refreshing.get(w.runId);
     if (!p) {
-      p = this.slot(() => this.load(w)).finally(() => this.refreshing.delete(w.workflowId));
-      this.refreshing.set(w.workflowId, p);
+      p = this.slot(() => this.load(w)).finally(() => this.refreshing.delete(w.runId));
+      this.refreshing.set(w.runId, p);
     }
     return p;
   }
 
   private async load(w: WorkflowExecutionInfo): Promise<void> {
     const at = Date.now();
-    const status = w.status.name;
+    const running = w.status.name === 'RUNNING';
     let summary: IncidentSummary;
     try {
-      const handle = this.client.workflow.getHandle(w.workflowId, w.runId);
-      const within = <T>(fn: () => Promise<T>) => this.client.withDeadline(at + this.queryTimeoutMs, fn);
-      if (status === 'RUNNING') summary = summarize(await within(() => handle.query(stateQuery)));
-      else if (status === 'COMPLETED')
-        summary = summarize((await within(() => handle.result())) as IncidentState);
-      else summary = fromVisibility(w);
+      const ref = { ...runOf(w), running };
+      summary = summarize(
+        await this.client.withDeadline(at + this.queryTimeoutMs, () => stateOf(this.client, ref)),
+      );
     } catch {
       // Gone meanwhile, or not answering: visibility's view, refreshed on a later listing.
       this.store(w, { ...fromVisibility(w), stale: true }, at - this.freshMs, false);
       return;
     }
-    this.store(w, summary, at, status !== 'RUNNING');
+    this.store(w, summary, at, !running);
   }
 
   private store(w: WorkflowExecutionInfo, summary: IncidentSummary, at: number, final: boolean): void {
-    this.cache.delete(w.workflowId);
-    this.cache.set(w.workflowId, { runId: w.runId, summary, at, final });
+    this.cache.delete(w.runId);
+    this.cache.set(w.runId, { summary, at, final });
     if (this.cache.size > this.maxCached) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

@@ -10,12 +10,12 @@ import { loadPersonTokens } from '../../services/oncall';
 import { createMetrics, libraryFromPlans, startIntake } from './index';
 
 export async function main(): Promise<number> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, {}, { standalone: 'intake' });
   const { plans, oncall } = checkInputs(config);
   const { client, close } = await connectClient(config, process.env);
   const intake = await startIntake(config, {
     client,
-    library: libraryFromPlans(plans),
+    library: libraryFromPlans(plans, { catchAll: config.catchAllRunbook }),
     tokens: loadPersonTokens(oncall, process.env),
     metrics: createMetrics({ defaultMetrics: true }),
   });

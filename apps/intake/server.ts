@@ -7,12 +7,11 @@ import type { Client } from '@temporalio/client';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { FirebreakConfig } from '../../services/config/types';
-import { matchAlert } from '../../frontend/library';
-import type { Plan } from '../../contracts/plan';
 import { createAuth } from './auth';
 import type { IntakeContext } from './context';
 import { Dispatcher } from './dispatch';
 import { intakeErrorHandler } from './error-handler';
+import { installProtection } from './protection';
 import { createIngest } from './ingest';
 import type { IntakeLibrary } from './ingest';
 import { createMetrics } from './metrics';
@@ -21,12 +20,12 @@ import { alertRoutes } from './routes/alerts';
 import { approvalLinkRoutes } from './routes/approval-links';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
+import { reportRoutes } from './routes/reports';
+import { unmatchedRoutes } from './routes/unmatched';
+import { UnmatchedAlerts } from './unmatched';
 
 export type { IntakeLibrary } from './ingest';
-
-export function libraryFromPlans(plans: Plan[]): IntakeLibrary {
-  return { match: (alert) => matchAlert(plans, alert) };
-}
+export { libraryFromPlans } from './library';
 
 export interface IntakeDeps {
   client: Client;
@@ -39,6 +38,8 @@ export interface IntakeDeps {
   logger?: boolean;
   /** Observes every incident started: receipt → workflow started (ms). For benchmarks and the engine. */
   onIncidentStarted?: (incidentId: string, latencyMs: number) => void;
+  /** Operator log lines (unmatched alerts); default stderr, prefixed `firebreak intake:`. */
+  log?: (line: string) => void;
 }
 
 function dispatcherFor(deps: IntakeDeps, metrics: IntakeMetrics): Dispatcher {
@@ -61,15 +62,19 @@ function dispatcherFor(deps: IntakeDeps, metrics: IntakeMetrics): Dispatcher {
 function contextFor(deps: IntakeDeps): IntakeContext {
   const { client, config } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const log = deps.log ?? ((line: string) => void process.stderr.write(`firebreak intake: ${line}\n`));
+  const unmatched = new UnmatchedAlerts({ log });
   return {
     client,
     config,
     metrics,
+    unmatched,
     auth: createAuth(config.intake.alertToken, { ...config.intake.tokens, ...(deps.tokens ?? {}) }),
     ingest: createIngest({
       dispatcher: dispatcherFor(deps, metrics),
       library: () => (typeof deps.library === 'function' ? deps.library() : deps.library),
       metrics,
+      onUnmatched: (alert, receivedAt, caughtBy) => unmatched.record(alert, receivedAt, caughtBy),
     }),
   };
 }
@@ -91,9 +96,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     );
   });
   app.setErrorHandler(intakeErrorHandler);
+  installProtection(app, ctx.config.intake);
   await app.register(alertRoutes, ctx);
+  await app.register(unmatchedRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);
+  await app.register(reportRoutes, ctx);
   await app.register(healthRoutes, ctx);
   return app;
 }

@@ -98,7 +98,15 @@ export async function measureTemporalLimit(opts: {
       const workflowId = stormIds[seq % stormIds.length] as string;
       if (seq < stormIds.length) {
         const t = performance.now();
-        await client.workflow.start(bareWorkflow, { workflowId, taskQueue, args: [false, opts.alert] });
+        // The engine's start-or-join call (apps/intake/signal-with-start.ts): start with the delivery as a signal.
+        await client.workflow.signalWithStart(bareWorkflow, {
+          workflowId,
+          taskQueue,
+          args: [false, opts.alert],
+          signal: bareAlertSignal,
+          signalArgs: [opts.alert],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
         lastStart = performance.now();
         startLatency.push(lastStart - t);
       } else {

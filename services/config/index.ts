@@ -5,18 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
 import { repoRoot } from './paths';
-import type { FirebreakConfig, InventoryHost } from './types';
+import { checkInventory, checkSeverityFrom } from './inventory';
+import { alertLimitsFrom, rateLimitsFrom } from './protection';
+import type { FirebreakConfig, WorkerSettings } from './types';
 
 /** Task queue the workers poll unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'firebreak';
 
 export { ConfigError } from './errors';
-export type { FirebreakConfig, InventoryHost } from './types';
+export type { FirebreakConfig, InventoryHost, WorkerSettings } from './types';
 
 type Env = Record<string, string | undefined>;
 
@@ -71,6 +73,11 @@ function address(key: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `{ [key]: value }` when value is set, else nothing (optional config fields stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
 function abs(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
 }
@@ -95,24 +102,6 @@ function readConfigFile(path: string, explicit: boolean): ConfigOverrides {
   if (!isRecord(doc))
     throw new ConfigError('FIREBREAK_CONFIG', `${path} must hold a mapping at the top level`);
   return doc as ConfigOverrides;
-}
-
-function checkInventory(inv: unknown): Record<string, InventoryHost[]> {
-  if (inv === undefined) return {};
-  if (!isRecord(inv)) throw new ConfigError('inventory', 'must be a mapping of group name → hosts');
-  const out: Record<string, InventoryHost[]> = {};
-  for (const [group, hosts] of Object.entries(inv)) {
-    if (!Array.isArray(hosts)) throw new ConfigError(`inventory.${group}`, 'must be a list of hosts');
-    out[group] = hosts.map((h, i) => {
-      if (typeof h === 'string') return { host: h };
-      if (isRecord(h) && typeof h.host === 'string') return h as unknown as InventoryHost;
-      throw new ConfigError(
-        `inventory.${group}[${i}]`,
-        `expected a host name or {host, port?, user?}, got ${JSON.stringify(h)}`,
-      );
-    });
-  }
-  return out;
 }
 
 function checkSecrets(s: unknown): Record<string, { env?: string; file?: string }> {
@@ -152,6 +141,34 @@ function approvalKey(env: Env, home: string, fromFile: string | undefined): stri
   return key;
 }
 
+/**
+ * The worker settings of `config`. Configurations built by hand (tests, benchmarks) without them
+ * get this machine's hostname and claims under their own home, so they never share claims with
+ * anything else; {@link loadConfig} always sets them.
+ */
+export function workerSettings(config: Pick<FirebreakConfig, 'worker' | 'home'>): WorkerSettings {
+  return config.worker ?? { hostId: hostname(), localIdempotencyDir: join(config.home, 'idem') };
+}
+
+function readWorkerSettings(
+  env: Env,
+  cwd: string,
+  file: ConfigOverrides,
+  o: ConfigOverrides,
+): WorkerSettings {
+  const fw: Partial<WorkerSettings> = file.worker ?? {};
+  const hostId = o.worker?.hostId ?? str(env, 'FIREBREAK_HOST_ID') ?? fw.hostId ?? hostname();
+  if (!/^[A-Za-z0-9._-]{1,100}$/u.test(hostId)) {
+    throw new ConfigError('FIREBREAK_HOST_ID', `expected letters, digits, ".", "_" or "-", got "${hostId}"`);
+  }
+  const dir =
+    o.worker?.localIdempotencyDir ??
+    str(env, 'FIREBREAK_LOCAL_IDEM_DIR') ??
+    fw.localIdempotencyDir ??
+    join(homedir(), '.firebreak', 'idem');
+  return { hostId, localIdempotencyDir: abs(cwd, dir) };
+}
+
 /** Parses `FIREBREAK_API_TOKENS` (`token=person,token2=person2`). */
 function tokens(env: Env): Record<string, string> | undefined {
   const raw = str(env, 'FIREBREAK_API_TOKENS');
@@ -170,11 +187,73 @@ function tokens(env: Env): Record<string, string> | undefined {
   return out;
 }
 
+/** A process that runs on its own, beside others it must agree with (see {@link LoadOptions}). */
+export type StandaloneRole = 'worker' | 'intake';
+
+export interface LoadOptions {
+  /**
+   * Set by the standalone worker and intake: links are signed by workers and verified by intakes,
+   * and point at the public URL, so every such process must be given the same approval key and
+   * public URL — none generates a key of its own or assumes its listen address is public.
+   */
+  standalone?: StandaloneRole;
+}
+
+/** Refuses a standalone process the settings it must share with the others. */
+function requireShared(role: StandaloneRole, env: Env, file: ConfigOverrides, o: ConfigOverrides): void {
+  const others =
+    role === 'worker'
+      ? 'the intakes verify the approval links it signs'
+      : 'workers sign the links it verifies';
+  if ((o.approvalSigningKey ?? str(env, 'FIREBREAK_APPROVAL_KEY') ?? file.approvalSigningKey) === undefined) {
+    throw new ConfigError(
+      'FIREBREAK_APPROVAL_KEY',
+      `required for a separate ${role} process (${others}): give every worker and intake the same key, at least 16 characters`,
+    );
+  }
+  if ((o.intake?.publicUrl ?? str(env, 'FIREBREAK_PUBLIC_URL') ?? file.intake?.publicUrl) === undefined) {
+    throw new ConfigError(
+      'FIREBREAK_PUBLIC_URL',
+      `required for a separate ${role} process: the URL people reach the intakes at (e.g. their load balancer), used in every link of mails and reports`,
+    );
+  }
+}
+
+function severityFromConfig(raw: unknown): Pick<FirebreakConfig, 'severityFrom'> {
+  const rule = checkSeverityFrom(raw);
+  return rule ? { severityFrom: rule } : {};
+}
+
+/** What resolving targets needs from the configuration. */
+export type TargetSettings = Pick<FirebreakConfig, 'inventory' | 'strictInventory' | 'severityFrom'>;
+
+/**
+ * Only the target settings (inventory, strict mode, severity mapping) from the config file, for
+ * `firebreak plan`: nothing else is checked, and the state directory is not touched.
+ */
+export function loadTargetSettings(env: Env = process.env, cwd = process.cwd()): TargetSettings {
+  const home = abs(cwd, str(env, 'FIREBREAK_HOME') ?? '.firebreak');
+  const explicitFile = str(env, 'FIREBREAK_CONFIG');
+  const file = readConfigFile(
+    abs(cwd, explicitFile ?? join(home, 'firebreak.yaml')),
+    explicitFile !== undefined,
+  );
+  return {
+    inventory: checkInventory(file.inventory),
+    strictInventory: bool(env, 'FIREBREAK_STRICT_INVENTORY') ?? file.strictInventory ?? false,
+    ...severityFromConfig(file.severityFrom),
+  };
+}
+
 /**
  * Builds the configuration. `overrides` (tests, the embedded engine) win over both env and file.
  * Throws {@link ConfigError} naming the variable and value at fault.
  */
-export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): FirebreakConfig {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: ConfigOverrides = {},
+  options: LoadOptions = {},
+): FirebreakConfig {
   const root = repoRoot();
   const cwd = process.cwd();
   const home = abs(cwd, overrides.home ?? str(env, 'FIREBREAK_HOME') ?? '.firebreak');
@@ -188,6 +267,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const fm = file.mail ?? {};
   const fs = file.ssh ?? {};
   const o = overrides;
+  if (options.standalone) requireShared(options.standalone, env, file, o);
 
   const port = o.intake?.port ?? int(env, 'FIREBREAK_PORT', 0, 65535) ?? fi.port ?? 8680;
   const host = o.intake?.host ?? str(env, 'FIREBREAK_HOST') ?? fi.host ?? '127.0.0.1';
@@ -244,6 +324,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     home,
     runbooksDir: abs(cwd, o.runbooksDir ?? str(env, 'FIREBREAK_RUNBOOKS') ?? file.runbooksDir ?? 'runbooks'),
     oncallFile: abs(cwd, o.oncallFile ?? str(env, 'FIREBREAK_ONCALL') ?? file.oncallFile ?? defaultOncall),
+    ...optional(
+      'catchAllRunbook',
+      o.catchAllRunbook ?? str(env, 'FIREBREAK_CATCH_ALL') ?? file.catchAllRunbook,
+    ),
     temporal: {
       address: o.temporal?.address ?? address('TEMPORAL_ADDRESS', str(env, 'TEMPORAL_ADDRESS')) ?? ft.address,
       namespace: o.temporal?.namespace ?? str(env, 'TEMPORAL_NAMESPACE') ?? ft.namespace ?? 'default',
@@ -267,6 +351,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         1 << 20,
       tokens: { ...(fi.tokens ?? {}), ...(tokens(env) ?? {}), ...(o.intake?.tokens ?? {}) },
       alertToken: o.intake?.alertToken ?? str(env, 'FIREBREAK_ALERT_TOKEN') ?? fi.alertToken,
+      limits: alertLimitsFrom(env, fi.limits, o.intake?.limits),
+      rateLimit: rateLimitsFrom(env, fi.rateLimit, o.intake?.rateLimit),
     },
     mail: {
       smtpUrl: o.mail?.smtpUrl ?? url('SMTP_URL', str(env, 'SMTP_URL'), ['smtp:', 'smtps:']) ?? fm.smtpUrl,
@@ -303,7 +389,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         o.ssh?.poolMaxPerHost ?? int(env, 'FIREBREAK_SSH_POOL_MAX', 1, 64) ?? fs.poolMaxPerHost ?? 4,
       poolIdleMs: o.ssh?.poolIdleMs ?? fs.poolIdleMs ?? 60_000,
     },
+    worker: readWorkerSettings(env, cwd, file, o),
     inventory: checkInventory(o.inventory ?? file.inventory),
+    strictInventory:
+      o.strictInventory ?? bool(env, 'FIREBREAK_STRICT_INVENTORY') ?? file.strictInventory ?? false,
+    ...severityFromConfig(o.severityFrom ?? file.severityFrom),
     secrets: checkSecrets(o.secrets ?? file.secrets),
   };
 }

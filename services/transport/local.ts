@@ -6,12 +6,18 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Endpoint, ExecRequest, Executor, ExitStatus, RunningProcess } from './transport';
 import { waitUntil } from './transport';
+import { safeGroup } from './wrapper';
 
 export interface LocalExecutorOptions {
   /** Where the idempotency guard keeps its records (`FIREBREAK_IDEM_DIR`); default `$HOME/.firebreak/idem`. */
   idempotencyDir?: string;
   /** Grace period between TERM and KILL when killing a process group. */
   killGraceMs?: number;
+  /**
+   * Working directory of local commands (the engine passes `$FIREBREAK_HOME`, so a relative path
+   * in a local runbook stays inside the engine's state, as an SSH one starts in the user's home).
+   */
+  cwd?: string;
 }
 
 /**
@@ -71,6 +77,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
         env,
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       });
       const exited = new Promise<ExitStatus>((resolve, reject) => {
         child.once('error', reject);
@@ -90,9 +97,10 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
       const pid = child.pid;
       return {
         exited,
-        async kill(pgid) {
-          const group = pgid ?? pid;
-          if (group !== undefined) await killLocalGroup(group, graceMs);
+        // The wrapper leads its own group (spawned detached), so its pid IS the group: what the
+        // output reports is not needed, and never trusted, here.
+        async kill() {
+          if (safeGroup(pid) && pid !== process.pid) await killLocalGroup(pid, graceMs);
         },
       };
     },

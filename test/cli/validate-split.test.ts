@@ -16,9 +16,9 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'fb-split-'));
-  const sources = readdirSync(join(ROOT, 'runbooks')).map((f) =>
-    readFileSync(join(ROOT, 'runbooks', f), 'utf8'),
-  );
+  const sources = readdirSync(join(ROOT, 'runbooks'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => readFileSync(join(ROOT, 'runbooks', f), 'utf8'));
   const n = SPLIT_MIN_FILES * 2;
   for (let i = 0; i < n; i++) {
     let src = (sources[i % sources.length] ?? '').replace(/^(\s*id:\s*)([a-z0-9_-]+)/m, `$1rb-${i}`);

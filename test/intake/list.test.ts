@@ -74,7 +74,10 @@ describe('the incident list', () => {
       body: JSON.stringify(alertmanagerPayload('unanswered')),
     });
     expect(res.status).toBe(202);
-    const id = incidentWorkflowId(runbook.runbook.id, 'unanswered');
+    const { incidents } = (await res.json()) as { incidents: { id: string }[] };
+    const id = incidents[0]!.id;
+    // The incident id is the workflow id plus the incident's opening time.
+    expect(id.startsWith(incidentWorkflowId(runbook.runbook.id, 'unanswered'))).toBe(true);
 
     // No worker polls the task queue: a state query cannot be answered, the list answers anyway.
     const stale = await rowUntil(id, () => true);

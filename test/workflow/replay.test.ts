@@ -27,6 +27,7 @@ describe('recorded incident histories', () => {
       expect.arrayContaining([
         'approved-resolved.json',
         'approved-resolved-local-oncall.json',
+        'approved-resolved-pinned-local.json',
         'rejected-then-continued.json',
         'approval-expired-escalated-closed.json',
         'alert-resolved-cancelled.json',
@@ -34,6 +35,9 @@ describe('recorded incident histories', () => {
         'remediation-failed-escalated.json',
         'continued-as-new.runfirst.json',
         'continued-as-new.runlast.json',
+        'spoofed-resolved-ignored-approved.json',
+        'continued-as-new-awaiting-approval.runfirst.json',
+        'continued-as-new-awaiting-approval.runlast.json',
       ]),
     );
   });
@@ -44,6 +48,34 @@ describe('recorded incident histories', () => {
       [...readFileSync(join(FIXTURES_DIR, f), 'utf8').matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1]);
     expect(markers('approved-resolved.json')).toEqual([]);
     expect(markers('approved-resolved-local-oncall.json')).toEqual(['core_patch', 'core_local_activity']);
+  });
+
+  it('cover the patch that pins local steps to one machine', () => {
+    const text = readFileSync(join(FIXTURES_DIR, 'approved-resolved-pinned-local.json'), 'utf8');
+    expect([...text.matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1])).toEqual([
+      'core_patch',
+      'core_local_activity',
+      'core_patch',
+    ]);
+    expect(text).toContain('"name": "pinLocalHost"');
+  });
+
+  it('cover the failed-step and when-error patches of issue #12', () => {
+    const history = JSON.parse(readFileSync(join(FIXTURES_DIR, 'when-error-escalated.json'), 'utf8')) as {
+      events: {
+        markerRecordedEventAttributes?: { details?: Record<string, { payloads?: { data: string }[] }> };
+      }[];
+    };
+    const patches = history.events.flatMap((e) =>
+      (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
+        (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+      ),
+    );
+    expect(patches).toEqual([
+      'local-oncall-lookup',
+      'failed-step-in-context',
+      'when-error-follows-on-failure',
+    ]);
   });
 
   for (const file of files) {

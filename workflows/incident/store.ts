@@ -110,6 +110,33 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * A firing delivery with the incident's labels: counted always, put on the timeline only when it
+   * differs from the last one (`unchanged` false), so resends cannot grow the state.
+   */
+  alertDelivered(receivedAt: string, digest: string, unchanged: boolean): void {
+    if (unchanged) this.s.alertCount++;
+    else this.alertRepeated(receivedAt);
+    this.s.alertLast = { digest, receivedAt };
+  }
+
+  /** A delivery whose labels are not the incident's: counted, recorded up to `maxRecorded` times. */
+  alertConflict(
+    receivedAt: string,
+    status: 'firing' | 'resolved',
+    labels: string[],
+    maxRecorded: number,
+  ): void {
+    this.s.alertConflicts = (this.s.alertConflicts ?? 0) + 1;
+    if (this.s.alertConflicts > maxRecorded) return;
+    const shown = labels.slice(0, 10).join(', ') + (labels.length > 10 ? ', …' : '');
+    this.record(
+      'alert_conflict',
+      `${status} delivery ignored: its labels differ from the incident's (${shown})`,
+      { data: { receivedAt, status, labels: labels.slice(0, 50) } },
+    );
+  }
+
   alertResolved(message: string, data?: TimelineEntryOf<'alert_resolved'>['data']): void {
     this.s.alertResolvedAt = now();
     this.record('alert_resolved', message, data ? { data } : {});
@@ -240,12 +267,27 @@ export class IncidentStore {
   }
 
   /** The `when:` condition of `rec` evaluated; a false (or failed) one skips the step. */
-  conditionEvaluated(rec: StepView, expr: string, result: boolean, error: string | undefined): void {
+  /**
+   * Records a `when:` outcome. False skips the step; with `failed`, a condition that could not be
+   * evaluated fails the step instead (its `on_failure` is escalate or abort).
+   */
+  conditionEvaluated(
+    rec: StepView,
+    expr: string,
+    result: boolean,
+    error: string | undefined,
+    failed = false,
+  ): void {
     this.w(rec).condition = { expr, result, ...(error ? { error } : {}) };
     this.record('condition_evaluated', `${rec.id}: ${expr} → ${error ? `error: ${error}` : String(result)}`, {
       stepId: rec.id,
       data: { expr, result, ...(error ? { error } : {}) },
     });
+    if (failed) {
+      this.stepError(rec, `condition ${expr} failed to evaluate: ${error ?? 'unknown error'}`);
+      this.stepFinished(rec, false);
+      return;
+    }
     if (!result) {
       this.w(rec).status = 'skipped';
       this.record(
@@ -320,11 +362,17 @@ export class IncidentStore {
     this.s.endedAt = now();
   }
 
+  /** The incident's local steps run on this machine from now on (see pinning.ts). */
+  localHostPinned(hostId: string): void {
+    this.s.localHost = hostId;
+  }
+
   reportWritten(report: WriteReportResult): void {
     this.s.report = { markdownPath: report.markdownPath, htmlPath: report.htmlPath };
     this.record(
       'report_written',
-      `report written to ${report.markdownPath}${report.error ? ` (${report.error})` : ''}`,
+      // No path here: the timeline is read from every process; the file is on one worker's disk.
+      `report written${report.emailed ? ' and mailed' : ''}${report.error ? ` (${report.error})` : ''}`,
       { data: { emailed: report.emailed } },
     );
   }

@@ -9,9 +9,10 @@ import type { IncidentState } from '../../../contracts/incident';
 import { ApprovalLinkError } from '../../../services/notify/errors';
 import { verifyApproval } from '../../../services/notify/links';
 import type { ApprovalClaims } from '../../../services/notify/links';
-import { approveUpdate, rejectUpdate, stateQuery } from '../../../workflows/definitions';
+import { approveUpdate, rejectUpdate } from '../../../workflows/definitions';
 import { recordRefusal } from '../audit';
 import type { IntakeContext } from '../context';
+import { handleOfIncident, incidentState } from '../incident-lookup';
 import { refusalOf } from '../errors';
 import type { Refused } from '../errors';
 import type { IntakeMetrics } from '../metrics';
@@ -51,7 +52,7 @@ async function explainRefusal(
 ): Promise<{ lines: string[]; outcome: 'refused' | 'replayed' }> {
   const { incidentId, stepId, person, nonce } = claims;
   try {
-    const s = await client.workflow.getHandle(incidentId).query(stateQuery);
+    const s = await incidentState(client, incidentId);
     const step = s.steps.find((x) => x.id === stepId);
     if (s.usedNonces.includes(nonce)) {
       log.warn({ incidentId, stepId, person }, 'approval link replay refused');
@@ -76,11 +77,11 @@ async function decide(opts: Options, claims: ApprovalClaims, reply: FastifyReply
   const { incidentId, stepId, person, decision, nonce } = claims;
   const verb = decision === 'approve' ? 'approved' : 'rejected';
   try {
-    await client.workflow
-      .getHandle(incidentId)
-      .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-        args: [{ stepId, actor: { person, channel: 'email' }, nonce }],
-      });
+    await (
+      await handleOfIncident(client, incidentId)
+    ).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+      args: [{ stepId, actor: { person, channel: 'email' }, nonce }],
+    });
     metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
     const lines = [
       `${person} ${verb} step "${stepId}" of incident ${incidentId}.`,

@@ -11,29 +11,31 @@ import {
   closeUpdate,
   noteUpdate,
   rejectUpdate,
-  stateQuery,
 } from '../../../workflows/definitions';
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
+import { handleOfIncident, incidentState } from '../incident-lookup';
+import { publicState } from '../public-state';
+import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
 import { IncidentLister } from '../incident-list';
 import type { ListQuery } from '../incident-list';
 import { summarize } from '../summary';
 
-type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
+type Options = Pick<IntakeContext, 'client' | 'config' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
 
-function queryRoutes(app: FastifyInstance, { client }: Options): void {
+function queryRoutes(app: FastifyInstance, { client, config }: Options): void {
   // Rows come from a cache refreshed behind the answer, so a busy worker cannot stall the list.
   const lister = new IncidentLister(client);
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
-    { schema: { querystring: S.listQuery } },
+    { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
     async (req) => ({ incidents: await lister.list(req.query) }),
   );
 
   app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>
-    client.workflow.getHandle(req.params.id).query(stateQuery),
+    publicState(await incidentState(client, req.params.id), config.intake.publicUrl),
   );
 }
 
@@ -78,18 +80,18 @@ const comment = (b: Comment) => (b.comment ? { comment: b.comment } : {});
 
 function updateRoutes(app: FastifyInstance, opts: Options): void {
   const { client, metrics } = opts;
-  const handle = (id: string) => client.workflow.getHandle(id);
+  const handle = (id: string) => handleOfIncident(client, id);
   updateRoute<Comment>(
     app,
     opts,
     { path: '/v1/incidents/:id/ack', body: S.ackBody, action: 'ack' },
-    (id, actor, b) => handle(id).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
+    async (id, actor, b) => (await handle(id)).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
   );
   updateRoute<{ text: string }>(
     app,
     opts,
     { path: '/v1/incidents/:id/notes', body: S.noteBody, action: 'note' },
-    (id, actor, b) => handle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
+    async (id, actor, b) => (await handle(id)).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
   );
   for (const decision of ['approve', 'reject'] as const) {
     const update = decision === 'approve' ? approveUpdate : rejectUpdate;
@@ -99,7 +101,9 @@ function updateRoutes(app: FastifyInstance, opts: Options): void {
       { path: `/v1/incidents/:id/${decision}`, body: S.decisionBody, action: decision },
       async (id, actor, b) => {
         try {
-          const s = await handle(id).executeUpdate(update, {
+          const s = await (
+            await handle(id)
+          ).executeUpdate(update, {
             args: [{ stepId: b.stepId, actor, ...comment(b) }],
           });
           metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
@@ -115,8 +119,8 @@ function updateRoutes(app: FastifyInstance, opts: Options): void {
     app,
     opts,
     { path: '/v1/incidents/:id/close', body: S.closeBody, action: 'close' },
-    (id, actor, b) =>
-      handle(id).executeUpdate(closeUpdate, {
+    async (id, actor, b) =>
+      (await handle(id)).executeUpdate(closeUpdate, {
         args: [{ actor, outcome: b.outcome ?? 'resolved', ...comment(b) }],
       }),
   );
