@@ -1,6 +1,6 @@
 /**
  * Reading the incidents back from their real histories: size (protobuf bytes, as the server
- * stores them) and events, the deliveries they hold (the start's alert and every `alert` signal),
+ * stores them) and events, the deliveries they hold (the start's alert and every other `alert` signal),
  * when the workflow started relative to the intake's receipt, and when it began awaiting approval
  * (the workflow task completed after its second command finished).
  */
@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { IncidentInput } from '../../contracts/incident';
+import type { AlertSignal, IncidentInput } from '../../contracts/incident';
 import { pool } from './stats';
 
 export interface IncidentHistory {
@@ -26,6 +26,19 @@ export interface IncidentHistory {
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/**
+ * The intake's signal-with-start carries the starting delivery twice, as the input and as a signal
+ * with the same delivery id (the workflow recognises its own): that signal is no further delivery.
+ */
+function isStartingDelivery(
+  signalled: temporal.api.history.v1.IWorkflowExecutionSignaledEventAttributes,
+  input: IncidentInput | undefined,
+): boolean {
+  const payload = signalled.input?.payloads?.[0];
+  if (!payload || input?.deliveryId === undefined) return false;
+  return defaultPayloadConverter.fromPayload<AlertSignal>(payload).deliveryId === input.deliveryId;
+}
+
 function analyze(id: string, events: HistoryEvent[], bytes: number): IncidentHistory {
   const started = events[0]?.workflowExecutionStartedEventAttributes;
   const payload = started?.input?.payloads?.[0];
@@ -41,7 +54,8 @@ function analyze(id: string, events: HistoryEvent[], bytes: number): IncidentHis
     if (completed && commandIds.has(String(completed.scheduledEventId))) commandsDone++;
     if (commandsDone === 2 && awaitingApprovalAtMs === undefined && e.workflowTaskCompletedEventAttributes)
       awaitingApprovalAtMs = tsToMs(e.eventTime);
-    if (e.workflowExecutionSignaledEventAttributes?.signalName === 'alert') deliveries++;
+    const signalled = e.workflowExecutionSignaledEventAttributes;
+    if (signalled?.signalName === 'alert' && !isStartingDelivery(signalled, input)) deliveries++;
   }
   const last = events[events.length - 1];
   return {
