@@ -89,13 +89,21 @@ export const STATE_QUERY = 'state';
 /** Queries the incident through the client of the worker running this activity, if there is one. */
 function queryThroughWorker(): ReportActivityDeps['stateOf'] {
   let client: Client;
+  let own: { workflowId: string; runId: string } | undefined;
   try {
     client = Context.current().client;
+    own = Context.current().info.workflowExecution;
   } catch {
     return undefined;
   }
   // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
-  return (id) => client.workflow.getHandle(id).query<IncidentState>(STATE_QUERY);
+  // The activity's own run, not the incident id: an incident id carries its opening time and is
+  // not a workflow id (language/plan/context.ts), and a later incident may share the workflow id.
+  return (id) =>
+    (own
+      ? client.workflow.getHandle(own.workflowId, own.runId)
+      : client.workflow.getHandle(id)
+    ).query<IncidentState>(STATE_QUERY);
 }
 
 /** The state to report: given in the input (older workflows), or read from the incident itself. */

@@ -1,14 +1,11 @@
 /**
  * Task slots with a share kept for eager tasks. Polls reserve a slot before they wait for a task,
  * and during an alert storm every poll comes back at once with work, so a fixed pool is always
- * full and eager tasks find no slot:
- * - the intake's eager start (a new incident's first workflow task handed straight to this worker)
- *   fails, and the new incident queues on the shared task queue behind thousands of signals — a
- *   minute in bench:engine before this;
- * - an activity the server would hand back with the workflow task that scheduled it (the first
- *   diagnostic) goes through the queue instead, behind every incident's mail.
- * Here polls may hold all but `reservedForEager` slots; eager tasks may take the rest, so a new
- * incident and its first command start at once however busy the worker is with old ones.
+ * full and eager tasks find no slot: an activity the server would hand back with the workflow
+ * task that scheduled it (an incident's first diagnostic) goes through the queue instead, behind
+ * every incident's mail. Here polls may hold all but `reservedForEager` slots; eager tasks may take
+ * the rest, so a new incident's first command starts at once however busy the worker is.
+ * (Workflow tasks no longer need this: incidents start by signal-with-start, never eagerly.)
  */
 import type { CustomSlotSupplier, SlotInfo, SlotPermit } from '@temporalio/worker';
 

@@ -8,11 +8,11 @@
  *   number of incidents you expect to be busy at once (an alert storm's distinct fingerprints):
  *   below that, every delivery of a storm replays its incident.
  * - `FIREBREAK_WORKFLOW_TASKS` (default 40) and `FIREBREAK_ACTIVITY_TASKS` (default 20): workflow
- *   tasks and activities (commands, mail, reports) run at once. Workflow task slots must outnumber
- *   the worker's pollers (10), each of which holds one: a free slot is what lets the intake start
- *   an incident eagerly (its first task handed straight to this worker, skipping the queue, which
- *   during a storm holds thousands of signals) and lets the server hand a new command's activity
- *   back with the task that scheduled it. At 10 slots, neither ever happened.
+ *   tasks and activities (commands, mail, reports) run at once. Activity slots keep a quarter for
+ *   eager activities (slots.ts): the server hands a new command's activity back with the workflow
+ *   task that scheduled it only when a slot is free at that moment. Workflow task slots are a plain
+ *   pool: the intake starts incidents by signal-with-start (one call for start-or-join across
+ *   intakes), which Temporal cannot start eagerly, so no workflow task arrives but by a poll.
  *
  * Half the workflow-task pollers poll the shared queue (new incidents, evicted ones), half this
  * worker's sticky queue (incidents it holds): at the SDK's 1:4, new incidents queued for tens of
@@ -67,7 +67,7 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): WorkerTuning
   };
 }
 
-/** Of the task slots, the share polls may not hold: kept for eager tasks (slots.ts). */
+/** Of the activity slots, the share polls may not hold: kept for eager activities (slots.ts). */
 const EAGER_SHARE = 0.25;
 const reserve = (slots: number) => Math.max(1, Math.floor(slots * EAGER_SHARE));
 
@@ -81,7 +81,7 @@ export function workerLimits(
     maxCachedWorkflows: t.maxCachedWorkflows,
     nonStickyToStickyPollRatio: t.nonStickyToStickyPollRatio,
     tuner: {
-      workflowTaskSlotSupplier: eagerReservingSlots(workflowSlots, reserve(workflowSlots)),
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: workflowSlots },
       activityTaskSlotSupplier: eagerReservingSlots(activitySlots, reserve(activitySlots)),
       localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
       nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },

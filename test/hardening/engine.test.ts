@@ -5,11 +5,14 @@
  * transformed secrets on every sink (9), and a fast-check fuzz of the intake that must never get
  * a 5xx nor kill the engine.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
+import type { PublicIncidentState, ReportUrls } from '../../apps/intake/public-state';
+import type { IncidentState } from '../../contracts/incident';
+import { workflowIdOfIncident } from '../../language/plan/context';
 import { startMailpit, type Mailpit } from '../support/mailpit';
 import { freePort } from '../support/services';
 import {
@@ -221,7 +224,7 @@ describe('finding 4: bounded alerts and history', () => {
     await waitIncident(engine, id, (s) => s.status === 'awaiting_approval');
     const connection = await Connection.connect({ address: engine.temporalAddress });
     try {
-      const handle = new Client({ connection }).workflow.getHandle(id);
+      const handle = new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id));
       const firstRun = (await handle.describe()).runId;
       let sent = 0;
       const sender = async () => {
@@ -239,8 +242,8 @@ describe('finding 4: bounded alerts and history', () => {
       expect((await api(engine, `/v1/incidents/${id}/approve`, { body: { stepId: 'fix' } })).status).toBe(
         200,
       );
-      const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && x.report !== undefined);
-      expect(readFileSync(done.report!.markdownPath, 'utf8')).toContain(id);
+      const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && reportWritten(x));
+      expect(await reportText(done, 'markdownUrl')).toContain(id);
     } finally {
       await connection.close();
     }
@@ -260,13 +263,13 @@ describe('finding 9: transformed secrets reach no sink', () => {
     expect((await api(engine, `/v1/incidents/${id}/close`, { body: { outcome: 'resolved' } })).status).toBe(
       200,
     );
-    const done = await waitIncident(engine, id, (s) => s.report !== undefined);
+    const done = await waitIncident(engine, id, reportWritten);
     const mails = await mailpit.waitForMessages(2, 60_000);
     const bodies = await Promise.all(mails.map((m) => mailpit.getMessage(m.ID)));
     const connection = await Connection.connect({ address: engine.temporalAddress });
     let history: string;
     try {
-      const h = await new Client({ connection }).workflow.getHandle(id).fetchHistory();
+      const h = await new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id)).fetchHistory();
       history = decodeAll(h);
     } finally {
       await connection.close();
@@ -274,8 +277,8 @@ describe('finding 9: transformed secrets reach no sink', () => {
     const sinks: Record<string, string> = {
       'API response': JSON.stringify(await (await api(engine, `/v1/incidents/${id}`)).json()),
       timeline: JSON.stringify(done.timeline) + JSON.stringify(done.steps),
-      'report (Markdown)': readFileSync(done.report!.markdownPath, 'utf8'),
-      'report (HTML)': readFileSync(done.report!.htmlPath, 'utf8'),
+      'report (Markdown)': await reportText(done, 'markdownUrl'),
+      'report (HTML)': await reportText(done, 'htmlUrl'),
       mail: bodies.map((b) => `${b.Subject}\n${b.Text}\n${b.HTML}`).join('\n'),
       'Temporal history': history,
     };
@@ -286,6 +289,18 @@ describe('finding 9: transformed secrets reach no sink', () => {
     }
   }, 180_000);
 });
+
+/** The report is written (the API names it by URL from the start, so its presence says nothing). */
+function reportWritten(s: IncidentState): boolean {
+  return s.timeline.some((e) => e.kind === 'report_written' && !e.message.includes('could not'));
+}
+
+/** The report as any intake serves it, from the URL the API gives. */
+async function reportText(s: IncidentState, format: keyof ReportUrls): Promise<string> {
+  const res = await fetch((s as unknown as PublicIncidentState).report[format]);
+  expect(res.status).toBe(200);
+  return res.text();
+}
 
 /** Every string and byte payload in a history, decoded (payload data is JSON in bytes). */
 function decodeAll(value: unknown): string {

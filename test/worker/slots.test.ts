@@ -77,11 +77,11 @@ describe('worker tuning', () => {
     );
   });
 
-  it('gives the worker custom slot suppliers for workflow tasks and activities', () => {
+  it('keeps a share of activity slots for eager activities, and a plain pool of workflow task slots', () => {
     const limits = workerLimits(DEFAULT_TUNING);
     expect(limits.maxCachedWorkflows).toBe(250);
     expect(limits.tuner).toMatchObject({
-      workflowTaskSlotSupplier: { type: 'custom' },
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 40 },
       activityTaskSlotSupplier: { type: 'custom' },
     });
   });
