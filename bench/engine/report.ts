@@ -1,4 +1,5 @@
 /** bench:engine's printout: each figure beside the limit measured in the same run, and the checks. */
+import { approveRetries } from './traffic';
 import type { TemporalLimit } from './limits';
 import type { ApprovalResult, FillResult, SequentialResult, StormResult } from './phases';
 import { mb, median, ms, pct, ratio } from './stats';
@@ -99,7 +100,7 @@ function memoryRows(f: BenchFigures): string[] {
     out.push(
       row(
         'approve (API answer)',
-        `oldest incidents p50 ${ms(median(a.oldest))} max ${ms(Math.max(...a.oldest))}; newest p50 ${ms(median(a.newest))} max ${ms(Math.max(...a.newest))}; all ${a.all.length} p50 ${ms(median(a.all))} p99 ${ms(pct(a.all, 99))}`,
+        `oldest incidents p50 ${ms(median(a.oldest))} max ${ms(Math.max(...a.oldest))}; newest p50 ${ms(median(a.newest))} max ${ms(Math.max(...a.newest))}; all ${a.all.length} p50 ${ms(median(a.all))} p99 ${ms(pct(a.all, 99))}; ${approveRetries.length} answered 503 and were sent again${approveRetries.length ? ` (${approveRetries[0]})` : ''}`,
       ),
       row(
         'history per resolved incident',
