@@ -109,7 +109,11 @@ export function validateEntry({ file, root }: LibraryEntry, options: ValidateOpt
 }
 
 /** Puts per-file results together in file order: the first definition of an id wins. */
-export function assemble(entries: LibraryEntry[], results: EntryResult[], diagnostics: Diagnostic[]): Library {
+export function assemble(
+  entries: LibraryEntry[],
+  results: EntryResult[],
+  diagnostics: Diagnostic[],
+): Library {
   const plans: Plan[] = [];
   const byId = new Map<string, string>();
   for (const r of results) {
