@@ -43,6 +43,7 @@ module.exports = {
     '<rootDir>/test/targets/resolve.test.ts',
     '<rootDir>/test/transport/local.test.ts',
     '<rootDir>/test/transport/units.test.ts',
+    '<rootDir>/test/worker/**/*.test.ts',
     '<rootDir>/test/workflow/config.test.ts',
     '<rootDir>/test/workflow/replay.test.ts',
     '<rootDir>/test/worker/**/*.test.ts',

@@ -38,6 +38,8 @@ export interface LoadSpec {
 }
 export interface LoadResult {
   http: number[];
+  /** HTTP latency of the deliveries that started an incident (the intake answers once it started). */
+  startedHttp: number[];
   started: number;
   signalled: number;
   failed: number;
@@ -68,21 +70,24 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       req.on('error', reject);
       req.end(body);
     });
-  const out: LoadResult = { http: [], started: 0, signalled: 0, failed: 0 };
+  const out: LoadResult = { http: [], startedHttp: [], started: 0, signalled: 0, failed: 0 };
   let next = 0;
   const client = async (): Promise<void> => {
     while (next < spec.deliveries) {
       const seq = next++;
       const t = performance.now();
       const res = await post(payload(spec.fps[seq % spec.fps.length] as string, seq));
-      out.http.push(performance.now() - t);
+      const ms = performance.now() - t;
+      out.http.push(ms);
       if (res.status !== 202) {
         out.failed++;
         continue;
       }
       for (const i of (JSON.parse(res.text) as { incidents: { action: string }[] }).incidents) {
-        if (i.action === 'started') out.started++;
-        else if (i.action === 'signalled') out.signalled++;
+        if (i.action === 'started') {
+          out.started++;
+          out.startedHttp.push(ms);
+        } else if (i.action === 'signalled') out.signalled++;
       }
     }
   };

@@ -3,7 +3,7 @@
  * activities from {@link createActivities}. `startWorker` is what the engine (`npm start`) calls
  * in-process; worker/main.ts wraps it as a standalone process.
  */
-import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
@@ -15,6 +15,8 @@ import type { FirebreakConfig } from '../services/config/types';
 import { SecretStore } from '../services/secrets';
 import { createSshExecutor } from '../services/transport/client';
 import type { Executor } from '../services/transport/transport';
+import { bundleWorkflows, prebuiltBundle } from './bundle';
+import { workerLimits, workerTuning } from './tuning';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
@@ -28,9 +30,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Override the task queue from the config. */
   taskQueue?: string;
-  /** Limits, kept small by default: the box runs on 2 cores. */
-  maxConcurrentActivityTaskExecutions?: number;
-  maxConcurrentWorkflowTaskExecutions?: number;
+  /** Where the tuning variables are read (default `process.env`), see tuning.ts. */
+  env?: NodeJS.ProcessEnv;
   /** Grace period for running activities at shutdown before they are cancelled. */
   shutdownGraceTime?: string;
 }
@@ -82,21 +83,15 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
     const { hostId } = workerSettings(config);
     const localHost: LocalHost = { hostId, taskQueue: hostTaskQueue(taskQueue, hostId) };
     const activities = activitiesFor(config, deps, localHost, ownSsh, secrets);
-    const maxActivities = deps.maxConcurrentActivityTaskExecutions ?? 20;
+    const tuning = workerTuning(deps.env);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
-      // Bundled once here, quietly: webpack's per-module report is noise on an operator's console.
-      workflowBundle:
-        deps.workflowBundle ??
-        (await bundleWorkflowCode({
-          workflowsPath: require.resolve('../workflows'),
-          logger: new DefaultLogger('WARN'),
-        })),
+      // Prebuilt by `npm run build` when running from dist/ (see bundle.ts), else bundled here.
+      workflowBundle: deps.workflowBundle ?? prebuiltBundle() ?? (await bundleWorkflows()),
       activities,
-      maxConcurrentActivityTaskExecutions: maxActivities,
-      maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTaskExecutions ?? 10,
+      ...workerLimits(tuning),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const hostWorker = await Worker.create({
@@ -104,7 +99,8 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       namespace: config.temporal.namespace,
       taskQueue: localHost.taskQueue!,
       activities,
-      maxConcurrentActivityTaskExecutions: maxActivities,
+      // Only pinned local steps come here: a fixed pool as large as the shared queue's.
+      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
     const both = [worker, hostWorker];

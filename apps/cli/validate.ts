@@ -5,16 +5,23 @@
  * Imports only the runbook pipeline (no Temporal), so it starts fast; main.ts loads it lazily.
  */
 import { resolve } from 'node:path';
-import { loadLibrary } from '../../frontend/library';
-import { catchAllProblems } from '../../frontend/library/catch-all';
+import type * as CatchAllModule from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import type * as OnCallModule from '../../services/oncall';
 import type { CliIO } from './io';
 import { EXIT } from './io';
+import { loadLibrarySplit } from './validate-split';
 
 const USAGE =
   'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n' +
   '  paths default to $FIREBREAK_RUNBOOKS, else runbooks/\n';
+
+/** Loaded only when a catch-all is configured: it brings alert matching, which validate needs not. */
+function catchAllOf(...args: Parameters<typeof CatchAllModule.catchAllProblems>): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { catchAllProblems } = require('../../frontend/library/catch-all') as typeof CatchAllModule;
+  return catchAllProblems(...args);
+}
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const paths: string[] = [];
@@ -65,14 +72,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 
   // Paths are resolved against the CLI's cwd but printed as the user typed them.
-  const lib = loadLibrary(
+  const lib = await loadLibrarySplit(
     paths.map((p) => (io.cwd === process.cwd() ? p : resolve(io.cwd, p))),
     options,
   );
   const errors = lib.diagnostics.filter((d) => d.severity === 'error');
   // The engine refuses to start on an unfit catch-all (FIREBREAK_CATCH_ALL); say so here too.
   const catchAll = io.env.FIREBREAK_CATCH_ALL?.trim();
-  const routing = library && catchAll && errors.length === 0 ? catchAllProblems(lib.plans, catchAll) : [];
+  const routing = library && catchAll && errors.length === 0 ? catchAllOf(lib.plans, catchAll) : [];
   if (json) {
     io.out(
       JSON.stringify(

@@ -47,6 +47,13 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
     'history.visibilityProcessorSchedulerWorkerCount': 1,
     'history.transferProcessorSchedulerWorkerCount': 2,
     'system.forceSearchAttributesCacheRefreshOnRead': false,
+    // One worker process polls a single-node server: one partition per task queue lets every
+    // task meet a waiting poller (four partitions, the default, scatter tasks and pollers), and
+    // an activity scheduled by a workflow task goes back with the completion's answer to the
+    // worker that will run it (eager execution) instead of through matching and the database.
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+    'system.enableActivityEagerExecution': true,
     // Worker heartbeats (off by default before server 1.32): /healthz counts live workers by them.
     'frontend.WorkerHeartbeatsEnabled': true,
     'frontend.ListWorkersEnabled': true,

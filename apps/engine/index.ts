@@ -108,6 +108,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const worker: RunningWorker = await startWorker(config, {
       connection,
       activityDeps: { oncall, log },
+      env,
     });
     cleanups.push(() => worker.shutdown());
 

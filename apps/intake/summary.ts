@@ -16,6 +16,8 @@ export interface IncidentSummary {
   pendingApprovals: { stepId: string; expiresAt: string; approvers: string[] }[];
   alertCount?: number;
   acknowledgedBy?: string;
+  /** Not current: an earlier reading, or visibility's alone, while a fresh one is being fetched. */
+  stale?: boolean;
 }
 
 export function summarize(s: IncidentState): IncidentSummary {

@@ -44,13 +44,13 @@ export function findRunbookFiles(dir: string): string[] {
 }
 
 /** One runbook file to validate; `root` is the directory plan file names are relative to. */
-interface LibraryEntry {
+export interface LibraryEntry {
   file: string;
   root: string;
 }
 
 /** What validating one file produced. */
-interface EntryResult {
+export interface EntryResult {
   file: string;
   diagnostics: Diagnostic[];
   plan?: Plan;
@@ -76,7 +76,7 @@ function cannotRead(file: string, err: unknown): Diagnostic {
 }
 
 /** The runbook files named by paths (directories are walked); unreadable paths are diagnostics. */
-function libraryEntries(input: string | readonly string[]): {
+export function libraryEntries(input: string | readonly string[]): {
   entries: LibraryEntry[];
   diagnostics: Diagnostic[];
 } {
@@ -96,7 +96,7 @@ function libraryEntries(input: string | readonly string[]): {
   return { entries, diagnostics };
 }
 
-function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
+export function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
@@ -109,7 +109,11 @@ function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): 
 }
 
 /** Puts per-file results together in file order: the first definition of an id wins. */
-function assemble(entries: LibraryEntry[], results: EntryResult[], diagnostics: Diagnostic[]): Library {
+export function assemble(
+  entries: LibraryEntry[],
+  results: EntryResult[],
+  diagnostics: Diagnostic[],
+): Library {
   const plans: Plan[] = [];
   const byId = new Map<string, string>();
   for (const r of results) {

@@ -66,6 +66,9 @@ const core12 = FAILSAFE_SCHEMA.extend({
 const EXOTIC =
   /(?:^|[\s,[{])[?!](?:\s|$|!|<)|(?:^|[\s,[{:])!\S|^%|^(?:---|\.\.\.)(?:\s|$)|[\]}"']#|(?:^|[\s,[{])[&*][^\s,[\]{}&*]|[\]}]\s*:(?:\s|$)/m;
 
+/** Characters that make a line's structure differ from its text (quotes, comments, flow brackets). */
+const SPECIAL = /["'#[\]{}]/;
+
 /** A block scalar header ending a line: `key: |`, `- >-`, `run: |2`. */
 const BLOCK_SCALAR_HEADER = /(?:^|[:-]\s)[|>][-+0-9]*\s*$/;
 
@@ -74,49 +77,69 @@ const BLOCK_SCALAR_HEADER = /(?:^|[:-]\s)[|>][-+0-9]*\s*$/;
  * scalar bodies (`run: |` scripts) are blanked. Undefined when the structure is one the fast path
  * does not take: a quoted string spanning lines, or a flow collection (`[a, b]`, `{k: v}`) whose
  * continuation lines are not indented past the line that opened it, or carry comments — `yaml`
- * refuses those, js-yaml does not.
+ * refuses those, js-yaml does not. A collection opening its own line as the value of the plain
+ * `key:` line above it may continue at its own indentation, past the key's (YAML's rule, and what
+ * `yaml` accepts): the library writes long flow mappings that way.
  */
 function structure(source: string): string | undefined {
   const out: string[] = [];
   let blockIndent = -1;
-  let depth = 0;
+  const flow = { depth: 0 };
   let flowIndent = -1;
+  let keyLine: { indent: number; text: string } | undefined;
   for (const line of source.split('\n')) {
     const indent = line.length - line.trimStart().length;
-    if (depth > 0 && line.trim() !== '' && indent <= flowIndent) return undefined;
+    const blank = indent === line.length;
+    if (flow.depth > 0 && !blank && indent <= flowIndent) return undefined;
     if (blockIndent >= 0) {
-      if (line.trim() === '' || indent > blockIndent) {
+      if (blank || indent > blockIndent) {
         out.push('');
         continue;
       }
       blockIndent = -1;
     }
-    let text = '';
-    let quote = '';
-    if (depth === 0) flowIndent = indent;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i] as string;
-      const prev = line[i - 1] ?? ' ';
-      if (quote) {
-        if (c === quote && quote === "'" && line[i + 1] === "'") i++;
-        else if (c === quote) quote = '';
-        else if (c === '\\' && quote === '"') i++;
-        text += quote ? 'x' : c;
-        continue;
-      }
-      if ((c === '"' || c === "'") && /[\s,[{:-]/.test(prev)) quote = c;
-      else if (c === '#' && /\s/.test(prev)) {
-        if (depth > 0) return undefined;
-        break;
-      } else if (c === '[' || c === '{') depth++;
-      else if (c === ']' || c === '}') depth--;
-      text += c;
+    if (flow.depth === 0) {
+      const opensFlow = line[indent] === '{' || line[indent] === '[';
+      flowIndent =
+        opensFlow && keyLine && keyLine.indent < indent && /^[^-\s][^:]*:$/.test(keyLine.text)
+          ? keyLine.indent
+          : indent;
     }
-    if (quote || depth < 0) return undefined;
+    // Most lines have nothing quoted, commented or bracketed: their structure is their text.
+    const text = SPECIAL.test(line) ? lineStructure(line, flow) : line;
+    if (text === undefined) return undefined;
     out.push(text);
-    if (depth === 0 && BLOCK_SCALAR_HEADER.test(text.trimEnd())) blockIndent = indent;
+    const trimmed = text.trim();
+    if (trimmed !== '') keyLine = { indent, text: trimmed };
+    if (flow.depth === 0 && /[|>]/.test(text) && BLOCK_SCALAR_HEADER.test(text.trimEnd()))
+      blockIndent = indent;
   }
-  return depth === 0 ? out.join('\n') : undefined;
+  return flow.depth === 0 ? out.join('\n') : undefined;
+}
+
+/** One line's structure (see {@link structure}), tracking flow depth; undefined to bail out. */
+function lineStructure(line: string, flow: { depth: number }): string | undefined {
+  let text = '';
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    const prev = line[i - 1] ?? ' ';
+    if (quote) {
+      if (c === quote && quote === "'" && line[i + 1] === "'") i++;
+      else if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+      text += quote ? 'x' : c;
+      continue;
+    }
+    if ((c === '"' || c === "'") && /[\s,[{:-]/.test(prev)) quote = c;
+    else if (c === '#' && /\s/.test(prev)) {
+      if (flow.depth > 0) return undefined;
+      break;
+    } else if (c === '[' || c === '{') flow.depth++;
+    else if (c === ']' || c === '}') flow.depth--;
+    text += c;
+  }
+  return quote || flow.depth < 0 ? undefined : text;
 }
 
 /**

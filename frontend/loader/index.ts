@@ -6,9 +6,20 @@
  * as exceptions.
  */
 import { fastLoad } from './fast';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { Diagnostic, Position } from './diagnostics';
 import { joinPointer } from './pointer';
+
+let yamlModule: typeof Yaml | undefined;
+/**
+ * `yaml` is loaded for the positioned parse only: valid runbooks take the fast path without it,
+ * which spares `firebreak validate` its ~25 ms of loading.
+ */
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see above
+  return (yamlModule ??= require('yaml') as typeof Yaml);
+}
+type LineCounter = Yaml.LineCounter;
 
 export * from './diagnostics';
 export * from './pointer';
@@ -90,7 +101,7 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   return loadYamlPositioned(source, file);
 }
 
-type YamlDocument = ReturnType<typeof parseDocument>;
+type YamlDocument = ReturnType<typeof Yaml.parseDocument>;
 
 /** A whole-file problem (no better position than the start). */
 function atStart(file: string, message: string): Diagnostic {
@@ -147,7 +158,7 @@ function indexPositions(
     if (range) {
       const value = at(range[0]);
       const entry: NodePosition = key ? { value, key } : { value };
-      if (isScalar(node) && typeof node.source === 'string') {
+      if (yaml().isScalar(node) && typeof node.source === 'string') {
         const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
         const plainOneLine = node.type === 'PLAIN' || quoted;
         const text = source.slice(range[0], range[1]);
@@ -157,17 +168,17 @@ function indexPositions(
     } else if (key) {
       positions.set(pointer, { value: key, key });
     }
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       for (const pair of node.items) {
-        if (!isPair(pair)) continue;
+        if (!yaml().isPair(pair)) continue;
         const k = pair.key as unknown;
-        const name = isScalar(k) ? String(k.value) : String(k);
+        const name = yaml().isScalar(k) ? String(k.value) : String(k);
         const keyRange = (k as { range?: [number, number, number] } | null)?.range;
         walk(pair.value, joinPointer(pointer, name), keyRange ? at(keyRange[0]) : undefined);
       }
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       node.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
-    } else if (isAlias(node)) {
+    } else if (yaml().isAlias(node)) {
       // Positions inside an alias point at the alias itself (resolved below by the nearest ancestor).
     }
   };
@@ -176,11 +187,16 @@ function indexPositions(
 
 /** Parses one YAML document with `yaml`, keeping positions. Never throws for bad input. */
 export function loadYamlPositioned(source: string, file: string): LoadedYaml {
-  const lc = new LineCounter();
+  const lc = new (yaml().LineCounter)();
   const positions = new Map<string, NodePosition>();
   let doc: YamlDocument;
   try {
-    doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+    doc = yaml().parseDocument(source, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: true,
+      strict: true,
+    });
   } catch (err) {
     // The parser reports problems as doc.errors; this guards against anything unforeseen.
     const diagnostics = [atStart(file, `cannot parse YAML: ${(err as Error).message}`)];

@@ -3,11 +3,9 @@
  * updates — ack, notes, approve, reject, close — as the person an API token names. The workflow's
  * update validators decide whether that person may; a refusal is recorded on the incident.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Actor, IncidentState, RefusalSignal } from '../../../contracts/incident';
 import {
-  INCIDENT_WORKFLOW,
   ackUpdate,
   approveUpdate,
   closeUpdate,
@@ -16,48 +14,24 @@ import {
 } from '../../../workflows/definitions';
 import { recordRefusal, updateRefusal } from '../audit';
 import type { IntakeContext } from '../context';
-import { handleOfIncident, incidentState, stateOf } from '../incident-lookup';
-import { runOf } from '../incident-runs';
+import { handleOfIncident, incidentState } from '../incident-lookup';
 import { publicState } from '../public-state';
 import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
-import { fromVisibility, summarize } from '../summary';
-import { mapLimit } from '../map-limit';
+import { IncidentLister } from '../incident-list';
+import type { ListQuery } from '../incident-list';
+import { summarize } from '../summary';
 
 type Options = Pick<IntakeContext, 'client' | 'config' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
-type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
-
-async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
-  const limit = q.limit ?? 100;
-  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
-  if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
-  if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
-  const execs: WorkflowExecutionInfo[] = [];
-  for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
-    // A run that continued as new is the same incident as the run after it, listed on its own.
-    if (w.status.name === 'CONTINUED_AS_NEW') continue;
-    execs.push(w);
-    if (execs.length >= limit) break;
-  }
-  return execs;
-}
 
 function queryRoutes(app: FastifyInstance, { client, config }: Options): void {
+  // Rows come from a cache refreshed behind the answer, so a busy worker cannot stall the list.
+  const lister = new IncidentLister(client);
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
     { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
-    async (req) => {
-      const execs = await listExecutions(client, req.query);
-      const incidents = await mapLimit(execs, 8, async (w) => {
-        try {
-          return summarize(await stateOf(client, { ...runOf(w), running: w.status.name === 'RUNNING' }));
-        } catch {
-          return fromVisibility(w);
-        }
-      });
-      return { incidents };
-    },
+    async (req) => ({ incidents: await lister.list(req.query) }),
   );
 
   app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>
