@@ -109,5 +109,5 @@ export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCal
     const p = c.people.find((x) => x.id === id);
     if (p) people[id] = { id: p.id, name: p.name, email: p.email };
   }
-  return { people, levels, approvers, responders, notify };
+  return { people, levels, approvers, responders, notify, owners };
 }

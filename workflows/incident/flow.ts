@@ -124,6 +124,9 @@ export class MainFlow {
     if (!this.steps.checkWhen(rec, d.when)) return;
     const ok = await this.steps.execute(rec, d.step);
     if (!ok && d.onFailure === 'escalate') {
+      this.clock.escalateOnDiagnosticFailure(
+        `diagnostic ${rec.id} failed${rec.error ? `: ${rec.error}` : ''}`,
+      );
       throw new StopFlow('escalated');
     }
   }
@@ -156,7 +159,8 @@ export class MainFlow {
 
   private requestApproval(r: RemediationStep, rec: StepView): void {
     const oc = this.store.state.oncall ?? planOnlyOnCall(this.plan);
-    const expiresAt = this.store.requestApproval(rec, oc.approvers, r.approvalTimeoutMs);
+    const preview = this.steps.preview(r.run);
+    const expiresAt = this.store.requestApproval(rec, oc.approvers, r.approvalTimeoutMs, preview);
     this.notifier.notify('approval_needed', this.notifier.recipients('approval_needed', oc.approvers), {
       approval: { stepId: r.id, expiresAt },
     });
