@@ -107,6 +107,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       library: libraryFromPlans(plans),
       tokens: loadPersonTokens(oncall, env),
       metrics: createMetrics({ defaultMetrics: true }),
+      warn: log,
     });
     cleanups.push(() => intake.close());
 
@@ -124,12 +125,20 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   }
 }
 
+/** A note for a wildcard bind: the console is reached through one of the machine's addresses. */
+function allInterfaces(url: string): string {
+  return /\/\/(0\.0\.0\.0|\[::\])/u.test(url)
+    ? '\n                listening on every interface of this machine'
+    : '';
+}
+
 /** The banner `npm start` prints once everything is up. */
 export function banner(engine: RunningEngine): string {
   const c = engine.config;
   return [
     '',
     'Firebreak is running.',
+    `  console       ${engine.intakeUrl}/   (sign in with your token from ${c.oncallFile})${allInterfaces(engine.intakeUrl)}`,
     `  intake        ${engine.intakeUrl}   (POST /v1/alerts/alertmanager, GET /v1/incidents, GET /healthz)`,
     `  Temporal      ${engine.temporalAddress}${engine.temporalUiUrl ? `   UI: ${engine.temporalUiUrl}` : ''}`,
     `  mail          ${describeMail(c)}`,

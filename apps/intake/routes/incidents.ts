@@ -1,22 +1,17 @@
 /**
- * The incident API for humans: list and show (open to anyone who can reach the intake), and the
- * updates — ack, notes, approve, reject, close — as the person an API token names. The workflow's
- * update validators decide whether that person may; a refusal is recorded on the incident.
+ * The incident API: list and show (for callers with an API token or a console session, or anyone
+ * when reads are explicitly open), and the updates — ack, notes, approve, reject, close — as the
+ * person an API token names. The workflow's update validators decide whether that person may; a
+ * refusal is recorded on the incident. `GET /v1/incidents/:id` is also the incident link of mails
+ * and reports: a browser (Accept: text/html) is sent on to the console page.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Actor, IncidentState, RefusalSignal } from '../../../contracts/incident';
-import {
-  INCIDENT_WORKFLOW,
-  ackUpdate,
-  approveUpdate,
-  closeUpdate,
-  noteUpdate,
-  rejectUpdate,
-  stateQuery,
-} from '../../../workflows/definitions';
-import { recordRefusal, updateRefusal } from '../audit';
+import { INCIDENT_WORKFLOW, stateQuery } from '../../../workflows/definitions';
 import type { IntakeContext } from '../context';
+import { prefersHtml } from '../negotiate';
+import { act } from '../updates';
+import type { ActionFields, IncidentAction } from '../updates';
 import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
 
@@ -25,7 +20,7 @@ type IdParams = { id: string };
 type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
 
 /** Run `fn` over items with at most `limit` in flight. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -38,7 +33,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   return out;
 }
 
-async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
+export async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
   const limit = q.limit ?? 100;
   let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
   if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
@@ -51,11 +46,13 @@ async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExe
   return execs;
 }
 
-function queryRoutes(app: FastifyInstance, { client }: Options): void {
+function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
     { schema: { querystring: S.listQuery } },
-    async (req) => {
+    async (req, reply) => {
+      if (prefersHtml(req)) return reply.redirect('/', 303);
+      await auth.requireReader(req);
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
         try {
@@ -68,97 +65,41 @@ function queryRoutes(app: FastifyInstance, { client }: Options): void {
     },
   );
 
-  app.get<{ Params: IdParams }>('/v1/incidents/:id', { schema: { params: S.idParams } }, async (req) =>
-    client.workflow.getHandle(req.params.id).query(stateQuery),
-  );
-}
-
-/**
- * POST `path` runs `run` as the token's person and answers the incident's summary; a refusal is
- * recorded on the incident's audit trail, then answered by the error handler.
- */
-function updateRoute<B>(
-  app: FastifyInstance,
-  { client, auth }: Options,
-  route: { path: string; body: object; action: RefusalSignal['action'] },
-  run: (id: string, actor: Actor, body: B) => Promise<IncidentState>,
-): void {
-  app.post<{ Params: IdParams; Body: B | null }>(
-    route.path,
-    { schema: { params: S.idParams, body: route.body } },
-    async (req) => {
-      const actor = auth.actorOf(req);
-      const { id } = req.params;
-      const body = (req.body ?? {}) as B;
-      try {
-        return summarize(await run(id, actor, body));
-      } catch (err) {
-        const reason = updateRefusal(err);
-        if (reason) {
-          const stepId = (body as { stepId?: unknown }).stepId;
-          await recordRefusal(client, id, {
-            actor,
-            action: route.action,
-            ...(typeof stepId === 'string' ? { stepId } : {}),
-            reason,
-          });
-        }
-        throw err;
-      }
+  app.get<{ Params: IdParams }>(
+    '/v1/incidents/:id',
+    { schema: { params: S.idParams } },
+    async (req, reply) => {
+      if (prefersHtml(req)) return reply.redirect(`/incidents/${encodeURIComponent(req.params.id)}`, 303);
+      await auth.requireReader(req);
+      reply.header('vary', 'Accept');
+      return client.workflow.getHandle(req.params.id).query(stateQuery);
     },
   );
 }
 
-type Comment = { comment?: string };
-const comment = (b: Comment) => (b.comment ? { comment: b.comment } : {});
-
-function updateRoutes(app: FastifyInstance, opts: Options): void {
-  const { client, metrics } = opts;
-  const handle = (id: string) => client.workflow.getHandle(id);
-  updateRoute<Comment>(
-    app,
-    opts,
-    { path: '/v1/incidents/:id/ack', body: S.ackBody, action: 'ack' },
-    (id, actor, b) => handle(id).executeUpdate(ackUpdate, { args: [{ actor, ...comment(b) }] }),
-  );
-  updateRoute<{ text: string }>(
-    app,
-    opts,
-    { path: '/v1/incidents/:id/notes', body: S.noteBody, action: 'note' },
-    (id, actor, b) => handle(id).executeUpdate(noteUpdate, { args: [{ actor, text: b.text }] }),
-  );
-  for (const decision of ['approve', 'reject'] as const) {
-    const update = decision === 'approve' ? approveUpdate : rejectUpdate;
-    updateRoute<{ stepId: string } & Comment>(
-      app,
-      opts,
-      { path: `/v1/incidents/:id/${decision}`, body: S.decisionBody, action: decision },
-      async (id, actor, b) => {
-        try {
-          const s = await handle(id).executeUpdate(update, {
-            args: [{ stepId: b.stepId, actor, ...comment(b) }],
-          });
-          metrics.approvals.inc({ decision, channel: 'api', outcome: 'accepted' });
-          return s;
-        } catch (err) {
-          metrics.approvals.inc({ decision, channel: 'api', outcome: 'refused' });
-          throw err;
-        }
-      },
-    );
-  }
-  updateRoute<{ outcome?: 'resolved' | 'failed' } & Comment>(
-    app,
-    opts,
-    { path: '/v1/incidents/:id/close', body: S.closeBody, action: 'close' },
-    (id, actor, b) =>
-      handle(id).executeUpdate(closeUpdate, {
-        args: [{ actor, outcome: b.outcome ?? 'resolved', ...comment(b) }],
-      }),
+/** POST `path` runs `action` as the token's person and answers the incident's summary. */
+function updateRoute(
+  app: FastifyInstance,
+  opts: Options,
+  path: string,
+  body: object,
+  action: IncidentAction,
+) {
+  app.post<{ Params: IdParams; Body: ActionFields | null }>(
+    path,
+    { schema: { params: S.idParams, body } },
+    async (req) => {
+      const actor = opts.auth.actorOf(req);
+      return summarize(await act(opts.client, opts.metrics, req.params.id, action, actor, req.body ?? {}));
+    },
   );
 }
 
 export const incidentRoutes: FastifyPluginAsync<Options> = async (app, opts) => {
   queryRoutes(app, opts);
-  updateRoutes(app, opts);
+  updateRoute(app, opts, '/v1/incidents/:id/ack', S.ackBody, 'ack');
+  updateRoute(app, opts, '/v1/incidents/:id/notes', S.noteBody, 'note');
+  updateRoute(app, opts, '/v1/incidents/:id/approve', S.decisionBody, 'approve');
+  updateRoute(app, opts, '/v1/incidents/:id/reject', S.decisionBody, 'reject');
+  updateRoute(app, opts, '/v1/incidents/:id/close', S.closeBody, 'close');
 };

@@ -1,0 +1,136 @@
+/**
+ * What the console reads from Temporal: an incident's state (the workflow's query while it runs,
+ * its result once it has ended — immutable, so cached), the list of incidents by whatever ids
+ * the workflows have, and cheap change markers for live updates (run id, status and history
+ * length from DescribeWorkflowExecution: no worker involved).
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { IncidentState } from '../../../contracts/incident';
+import { TERMINAL_STATUSES } from '../../../contracts/incident';
+import { stateQuery } from '../../../workflows/definitions';
+import { listExecutions, mapLimit } from '../routes/incidents';
+
+/** One incident as the list shows it. */
+export interface IncidentRow {
+  id: string;
+  open: boolean;
+  status: string;
+  severity: string;
+  runbook: string;
+  title: string;
+  service: string;
+  alertname: string;
+  summary: string;
+  labels: Record<string, string>;
+  startedAt: string;
+  updatedAt: string;
+  pendingApprovals: number;
+  acknowledgedBy?: string;
+}
+
+const CACHE_LIMIT = 500;
+const LIST_LIMIT = 200;
+
+function rowOf(s: IncidentState, open: boolean): IncidentRow {
+  return {
+    id: s.id,
+    open,
+    status: s.status,
+    severity: s.severity,
+    runbook: s.runbook.id,
+    title: s.runbook.title,
+    service: s.alert.labels.service ?? s.runbook.service,
+    alertname: s.alert.labels.alertname ?? '',
+    summary: s.alert.annotations.summary ?? s.alert.annotations.description ?? '',
+    labels: s.alert.labels,
+    startedAt: s.startedAt,
+    updatedAt: s.updatedAt,
+    pendingApprovals: s.pendingApprovals.length,
+    ...(s.acknowledged ? { acknowledgedBy: s.acknowledged.by.person } : {}),
+  };
+}
+
+/** What visibility alone says of an incident whose state cannot be read (failed, terminated, busy). */
+function bareRow(w: WorkflowExecutionInfo): IncidentRow {
+  return {
+    id: w.workflowId,
+    open: w.status.name === 'RUNNING',
+    status: w.status.name.toLowerCase(),
+    severity: '',
+    runbook: '',
+    title: '',
+    service: '',
+    alertname: '',
+    summary: '',
+    labels: {},
+    startedAt: w.startTime.toISOString(),
+    updatedAt: (w.closeTime ?? w.startTime).toISOString(),
+    pendingApprovals: 0,
+  };
+}
+
+export class IncidentReader {
+  /** Final states of ended runs by run id (they never change). */
+  private readonly finals = new Map<string, IncidentState>();
+
+  constructor(private readonly client: Client) {}
+
+  /** The incident's state: live while it runs, final once it has ended. Throws WorkflowNotFoundError. */
+  async state(id: string): Promise<IncidentState> {
+    const handle = this.client.workflow.getHandle(id);
+    const d = await handle.describe();
+    if (d.status.name === 'RUNNING') return handle.query(stateQuery);
+    return this.final(id, d.runId);
+  }
+
+  private async final(id: string, runId: string): Promise<IncidentState> {
+    const cached = this.finals.get(runId);
+    if (cached) return cached;
+    const handle = this.client.workflow.getHandle(id, runId);
+    let state: IncidentState;
+    try {
+      state = (await handle.result()) as IncidentState;
+    } catch {
+      // Failed or terminated: no result, but a worker can still answer the query from history.
+      return handle.query(stateQuery);
+    }
+    if (this.finals.size >= CACHE_LIMIT) this.finals.delete(this.finals.keys().next().value as string);
+    this.finals.set(runId, state);
+    return state;
+  }
+
+  /** Up to 200 incidents, newest first as visibility lists them (the caller sorts and filters). */
+  async rows(): Promise<IncidentRow[]> {
+    const execs = await listExecutions(this.client, { limit: LIST_LIMIT });
+    return mapLimit(execs, 8, async (w) => {
+      const open = w.status.name === 'RUNNING';
+      try {
+        const s = open
+          ? await this.client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery)
+          : await this.final(w.workflowId, w.runId);
+        return rowOf(s, open && !TERMINAL_STATUSES.includes(s.status));
+      } catch {
+        return bareRow(w);
+      }
+    });
+  }
+
+  /** A marker that changes whenever what `topic` shows may have changed (`list`, `incident:<id>`). */
+  async version(topic: string): Promise<string> {
+    if (topic.startsWith('incident:')) return this.describeMark(topic.slice('incident:'.length));
+    const execs = await listExecutions(this.client, { limit: LIST_LIMIT });
+    const marks = await mapLimit(execs, 8, async (w) =>
+      w.status.name === 'RUNNING' ? this.describeMark(w.workflowId) : `${w.workflowId}:${w.runId}:closed`,
+    );
+    return marks.join('|');
+  }
+
+  private async describeMark(id: string): Promise<string> {
+    try {
+      const d = await this.client.workflow.getHandle(id).describe();
+      return `${id}:${d.runId}:${d.status.name}:${d.historyLength}`;
+    } catch {
+      return `${id}:unknown`;
+    }
+  }
+}
