@@ -81,7 +81,7 @@ remediations:
       run: test "$(find {{ vars.logdir }} -type f -name '*.log*' -mtime +7 | wc -l)" -eq 0
       attempts: 2
       interval: 1s
-escalation: { levels: [[primary-oncall], [managers]] }
+escalation: { chain: default }
 resolution: { mode: verify }
 `;
 }
