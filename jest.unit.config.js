@@ -21,6 +21,8 @@ module.exports = {
     '<rootDir>/test/language/match.test.ts',
     '<rootDir>/test/language/plan-cli.test.ts',
     '<rootDir>/test/secrets/**/*.test.ts',
+    '<rootDir>/test/console/exposure.test.ts',
+    '<rootDir>/test/console/session.test.ts',
     '<rootDir>/test/intake/dispatch.test.ts',
     '<rootDir>/test/intake/oncall.test.ts',
     '<rootDir>/test/intake/refusals.test.ts',

@@ -6,7 +6,7 @@
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../../services/config';
 import type { FirebreakConfig } from '../../services/config/types';
-import { createMetrics, libraryFromPlans, startIntake } from '../intake';
+import { checkExposure, createMetrics, libraryFromPlans, startIntake } from '../intake';
 import type { RunningIntake } from '../intake';
 import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
@@ -63,6 +63,14 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const config = loadConfig(env);
   const { plans, oncall } = checkInputs(config);
   log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
+  const tokens = loadPersonTokens(oncall, env);
+  // Refuse an exposed, unauthenticated intake before anything starts (startIntake logs the override).
+  checkExposure({
+    host: config.intake.host,
+    alertToken: !!config.intake.alertToken,
+    personTokens: Object.keys({ ...config.intake.tokens, ...tokens }).length,
+    allowInsecureBind: config.intake.allowInsecureBind ?? false,
+  });
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -105,7 +113,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const intake: RunningIntake = await startIntake(config, {
       client,
       library: libraryFromPlans(plans),
-      tokens: loadPersonTokens(oncall, env),
+      tokens,
       metrics: createMetrics({ defaultMetrics: true }),
       warn: log,
     });

@@ -182,7 +182,9 @@ describeProvisioned(['mailpit.sh'], 'the console in headless Chromium', () => {
   it('fits a 375 px wide phone screen', async () => {
     await page.setViewport({ width: 375, height: 812, isMobile: true, hasTouch: true });
     await page.reload({ waitUntil: 'load' });
-    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    await page.evaluate(() =>
+      (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+    );
     const widths = await page.evaluate(() => {
       const d = (
         globalThis as unknown as {

@@ -197,6 +197,21 @@ describeProvisioned(['mailpit.sh'], 'the console over HTTP', () => {
     });
   });
 
+  it('says on the link page that a request was withdrawn, and why, once the incident ended undecided', async () => {
+    const id = await engine.fire('withdrawn');
+    await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
+    const approve = await approveLinkFor(id);
+    await engine.fire('withdrawn', 'resolved');
+    expect((await engine.client.workflow.getHandle(id).result()).status).toBe('cancelled');
+    const res = await fetch(approve);
+    expect(res.status).toBe(410);
+    const text = textOf(await res.text());
+    expect(text).toContain('This approval request was withdrawn');
+    expect(text).toContain(
+      `Incident ${id} ended (cancelled: alert resolved) before anyone decided step "cleanup-logs". Nothing was run.`,
+    );
+  });
+
   it('shows a confirmation page to GET and HEAD on an approval link and decides only on its POST, once', async () => {
     const id = await engine.fire('scanner');
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');

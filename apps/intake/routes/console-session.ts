@@ -67,11 +67,9 @@ function signinRoutes(app: FastifyInstance, { auth, config }: Ctx): void {
       req.log.warn('console sign-in refused: unknown token');
       return again(401, 'That token is not valid. Use the API token the on-call config names for you.');
     }
-    const { value, session } = auth.sessions.issue(person, token);
-    setCookie(reply, auth.sessionCookie, value, {
-      maxAge: (session.expiresAt - Date.now()) / 1000,
-      secure,
-    });
+    const { value } = auth.sessions.issue(person, token);
+    // The cookie and the session inside it expire together.
+    setCookie(reply, auth.sessionCookie, value, { maxAge: auth.sessions.ttlMs / 1000, secure });
     setCookie(reply, PRE_COOKIE, '', { maxAge: 0, secure });
     req.log.info({ person }, 'console sign-in');
     return reply.redirect(next, 303);

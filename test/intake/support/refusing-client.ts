@@ -41,6 +41,7 @@ export function refusingClient(
       getHandle: (workflowId: string) => ({
         executeUpdate: () => Promise.reject(refusal),
         query: () => Promise.resolve(state),
+        describe: () => Promise.resolve({ runId: 'run-1', status: { name: 'RUNNING' }, historyLength: 10 }),
         signal: (def: { name: string }, arg: unknown) => {
           signals.push({ workflowId, name: def.name, arg });
           return Promise.resolve();
