@@ -5,7 +5,7 @@
  * with the keyboard where a person would, and on a 375 px wide phone screen. Screenshots go to
  * test-artifacts/ (console-*.png).
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -120,8 +120,13 @@ describeProvisioned(['mailpit.sh'], 'the console in headless Chromium', () => {
     await page.waitForSelector(`li[data-id="${incidentId}"]`, { timeout: 15_000 });
     const seenAfterMs = Date.now() - fired;
     expect(await stillMarked()).toBe(true);
-    // Within 2 s of the workflow starting (the list polls every second; allow for a loaded box).
-    expect(seenAfterMs).toBeLessThan(5_000);
+    // Within about 2 s of the workflow starting (the list polls every second); kept for the record.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(
+      join(ARTIFACTS, 'console-live.json'),
+      JSON.stringify({ newIncidentSeenAfterMs: seenAfterMs }) + '\n',
+    );
+    expect(seenAfterMs).toBeLessThan(3_000);
     expect(await textOf(`li[data-id="${incidentId}"]`)).toContain('DiskFillingUp');
     await shot('list');
   });
@@ -148,10 +153,15 @@ describeProvisioned(['mailpit.sh'], 'the console in headless Chromium', () => {
     await page.setViewport({ width: 1100, height: 900 });
 
     await page.type('#approval-cleanup-logs textarea[name=comment]', 'old logs only; go');
-    await Promise.all([
-      page.waitForNavigation({ waitUntil: 'load' }),
-      page.click('#approval-cleanup-logs button.approve'),
-    ]);
+    // From the comment, Tab reaches Approve; Enter presses it.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document
+          .activeElement.textContent,
+    );
+    expect(focused.trim()).toBe('Approve');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
     expect(await textOf('.flash.ok')).toContain('Approved');
   });
 

@@ -14,7 +14,7 @@ import { Worker } from '@temporalio/worker';
 import { createNotifyActivities } from '../../activities/notify';
 import { createOnCallActivities } from '../../activities/oncall';
 import { createReportActivities } from '../../activities/report';
-import type { IncidentActivities } from '../../activities/types';
+import type { IncidentActivities, NotificationInput } from '../../activities/types';
 import type { IncidentState } from '../../contracts/incident';
 import type { Plan } from '../../contracts/plan';
 import { createMailer, verifyApproval } from '../../services/notify';
@@ -59,6 +59,8 @@ let mailer: Mailer;
 let worker: Worker;
 let running: Promise<void>;
 let reports: string;
+/** Every notification activity input, to check what the activity is given. */
+const inputs: NotificationInput[] = [];
 
 const identity = {
   alertname: 'ServiceDown',
@@ -165,9 +167,13 @@ describeProvisioned(['mailpit.sh'], 'mail content read back from Mailpit', () =>
       outboxDir: reports,
     };
     mailer = createMailer(smtp, { log: () => undefined });
+    const notify = createNotifyActivities({ mailer, config: cfg });
     const activities: IncidentActivities = {
       ...createOnCallActivities({ oncall: parseOnCall(ONCALL, 'oncall.yaml') }),
-      ...createNotifyActivities({ mailer, config: cfg }),
+      sendNotification: async (input) => {
+        inputs.push(input);
+        return notify.sendNotification(input);
+      },
       ...createReportActivities({
         config: { ...cfg, reportsDir: reports, mail: smtp },
         mailer,
@@ -175,7 +181,7 @@ describeProvisioned(['mailpit.sh'], 'mail content read back from Mailpit', () =>
       }),
       // Diagnostics "fail" on purpose (the on_failure test); remediations never run here.
       runCommand: async (i) => ({
-        hosts: [hostResult(1, '', { host: i.target.hosts[0] ?? 'db1', stderr: 'connection refused' })],
+        hosts: [hostResult(1, 'x'.repeat(60_000), { host: i.target.hosts[0] ?? 'db1', stderr: 'refused' })],
       }),
     };
     worker = await Worker.create({
@@ -277,6 +283,13 @@ describeProvisioned(['mailpit.sh'], 'mail content read back from Mailpit', () =>
     expect(bob!.Text).toContain('you are paged at escalation level 2 (secondary).');
     expect(bob!.Text).toContain('  Why:       diagnostic probe failed');
     expect(bob!.Text).toContain('  Escalation: level 2 (secondary)');
+    // The activity gets what the mail needs, not the state: 60 KB of output become an excerpt.
+    const given = inputs.filter((i) => i.incidentId === id);
+    expect(given.length).toBeGreaterThan(0);
+    for (const input of given) {
+      expect(input).not.toHaveProperty('state');
+      expect(JSON.stringify(input).length).toBeLessThan(6_000);
+    }
     await env.client.workflow.getHandle(id).terminate('test done');
   });
 
