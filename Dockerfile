@@ -7,10 +7,12 @@
 # Configuration is environment only (documented in docker-compose.yml); no secret is baked in.
 
 # ---- build: compile TypeScript, then drop dev dependencies ---------------------------------------
-FROM node:20-bookworm-slim AS build
+# Node 24 (package.json `engines`: Node 22 from 22.13, or 24).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first so source edits reuse the cached layer. Scripts are skipped here because
-# `prepare` would build before the sources are copied; the build runs explicitly below.
+# `prepare` would build before the sources are copied; the build runs explicitly below. No
+# dependency needs its install script on linux/amd64 or arm64 (see package.json `allowScripts`).
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
@@ -18,7 +20,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ---------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     FIREBREAK_HOME=/var/lib/firebreak
 WORKDIR /app

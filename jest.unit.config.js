@@ -9,6 +9,7 @@ module.exports = {
   ...base,
   testMatch: [
     '<rootDir>/test/architecture/**/*.test.ts',
+    '<rootDir>/test/cli/**/*.test.ts',
     '<rootDir>/test/docs/**/*.test.ts',
     '<rootDir>/test/language/actions.test.ts',
     '<rootDir>/test/language/compiler.test.ts',
@@ -24,6 +25,7 @@ module.exports = {
     '<rootDir>/test/console/exposure.test.ts',
     '<rootDir>/test/console/session.test.ts',
     '<rootDir>/test/intake/dispatch.test.ts',
+    '<rootDir>/test/intake/first-hour.test.ts',
     '<rootDir>/test/intake/oncall.test.ts',
     '<rootDir>/test/intake/refusals.test.ts',
     '<rootDir>/test/notify/notify.test.ts',
@@ -34,5 +36,6 @@ module.exports = {
     '<rootDir>/test/transport/units.test.ts',
     '<rootDir>/test/workflow/config.test.ts',
     '<rootDir>/test/workflow/replay.test.ts',
+    '<rootDir>/test/worker/**/*.test.ts',
   ],
 };

@@ -12,6 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirebreakConfig } from '../services/config/types';
 import type { HostRecord } from '../contracts/incident';
@@ -55,7 +56,13 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
   let ssh = deps.transports?.ssh;
   const executorFor = (kind: 'local' | 'ssh'): Executor => {
     if (kind === 'local') {
-      local ??= createLocalExecutor({ idempotencyDir: join(deps.config.home, 'idem') });
+      if (!local) {
+        mkdirSync(deps.config.home, { recursive: true });
+        local = createLocalExecutor({
+          idempotencyDir: join(deps.config.home, 'idem'),
+          cwd: deps.config.home,
+        });
+      }
       return local;
     }
     ssh ??= createSshExecutor({ ssh: deps.config.ssh, secrets: store });

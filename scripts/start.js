@@ -19,7 +19,14 @@ function run(cmd, args, what) {
 }
 
 if (!fs.existsSync(path.join(root, 'node_modules', '@temporalio', 'worker'))) {
-  run(npm, ['install', '--no-audit', '--no-fund'], 'installing dependencies (npm install)');
+  run(npm, ['ci', '--no-audit', '--no-fund'], 'installing dependencies (npm ci)');
+}
+// npm only warns on an unsupported Node (among many other lines); say it once more, plainly.
+const supported = require(path.join(root, 'package.json')).engines.node;
+if (!require('semver').satisfies(process.version, supported)) {
+  process.stderr.write(
+    `firebreak: Node ${process.version} is not supported (package.json engines: ${supported}); use Node 22 or 24\n`,
+  );
 }
 const built = path.join(root, 'dist', 'apps', 'cli', 'main.js');
 const newestSource = () => {

@@ -6,9 +6,11 @@
 import { loadConfig } from '../services/config';
 import { temporalAddress } from '../services/config/temporal';
 import { startWorker } from './index';
+import { installRuntimeLogger, logLevelFrom } from './logging';
 
 export async function main(): Promise<number> {
   const config = loadConfig();
+  installRuntimeLogger(logLevelFrom(process.env), (line) => console.error(`firebreak worker: ${line}`));
   const running = await startWorker(config);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

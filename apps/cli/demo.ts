@@ -6,8 +6,7 @@
  * Approval goes through the intake API when `--token` (or FIREBREAK_DEMO_TOKEN) gives an API
  * token, else through Temporal as `firebreak incident approve` does (channel `cli`).
  */
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../services/config';
 import type { IncidentState } from '../../contracts/incident';
@@ -16,27 +15,14 @@ import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { UsageError, parseArgs } from './args';
 import type { CliIO } from './io';
 import { EXIT } from './io';
-import { connectClient } from '../../services/config/client';
+import { connectCli } from './temporal';
+import { demoLogDir, seedDemoLogs } from './demo-logs';
 import { run as fireAlert } from './alert';
 
-/** Matches `vars.logdir` in runbooks/demo-local-logs.yaml. */
-export const DEMO_LOG_DIR = '/tmp/firebreak-demo/logs';
 const DEMO_STEP = 'cleanup-logs';
 const DEMO_APPROVER = 'alice';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Three logs from ten days ago (to be cleaned) and one from today (to be kept). */
-export function seedDemoLogs(dir = DEMO_LOG_DIR): void {
-  mkdirSync(dir, { recursive: true });
-  const old = new Date(Date.now() - 10 * 86_400_000);
-  for (const name of ['gateway.log.1', 'gateway.log.2', 'collector.log.1']) {
-    const f = join(dir, name);
-    writeFileSync(f, `${name}: stale log lines\n`.repeat(1000));
-    utimesSync(f, old, old);
-  }
-  writeFileSync(join(dir, 'gateway.log'), 'today\n');
-}
 
 async function waitFor(
   client: Client,
@@ -68,6 +54,33 @@ async function waitFor(
   }
 }
 
+/** Approves the demo's step through the intake API (with a token) or Temporal; false when refused. */
+async function approve(
+  client: Client,
+  base: string,
+  id: string,
+  token: string | undefined,
+  io: CliIO,
+): Promise<boolean> {
+  if (!token) {
+    await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
+      args: [
+        { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
+      ],
+    });
+    return true;
+  }
+  const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ stepId: DEMO_STEP, comment: 'demo approval' }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (res.ok) return true;
+  io.err(`firebreak demo: approval refused (${res.status}): ${await res.text()}`);
+  return false;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let args;
   try {
@@ -88,16 +101,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const fingerprint = `demo${Date.now().toString(16)}`;
   const id = `incident-demo-local-logs-${fingerprint}`;
 
-  io.out(`1. seeding ${DEMO_LOG_DIR} with three stale logs and one fresh one`);
-  seedDemoLogs();
+  const logDir = demoLogDir(config);
+  io.out(`1. seeding ${logDir} with three stale logs and one fresh one`);
+  seedDemoLogs(logDir);
   io.out('2. firing the demo alert (examples/alerts/demo.json) at the intake');
   const fired = await fireAlert(
-    ['fire', 'demo', '--fingerprint', fingerprint, '--url', `${base}/v1/alerts/alertmanager`],
+    ['fire', 'demo', '--no-seed', '--fingerprint', fingerprint, '--url', `${base}/v1/alerts/alertmanager`],
     io,
   );
   if (fired !== EXIT.ok) return fired;
 
-  const { client, close } = await connectClient(config, io.env);
+  const { client, close } = await connectCli(config, io.env);
   try {
     io.out('3. diagnostics run on the local target; the cleanup waits for approval');
     const waiting = await waitFor(
@@ -117,24 +131,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out(
       `4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`,
     );
-    if (token) {
-      const res = await fetch(`${base}/v1/incidents/${encodeURIComponent(id)}/approve`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ stepId: DEMO_STEP, comment: 'demo approval' }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (!res.ok) {
-        io.err(`firebreak demo: approval refused (${res.status}): ${await res.text()}`);
-        return EXIT.failed;
-      }
-    } else {
-      await client.workflow.getHandle(id).executeUpdate(approveUpdate, {
-        args: [
-          { stepId: DEMO_STEP, actor: { person: DEMO_APPROVER, channel: 'cli' }, comment: 'demo approval' },
-        ],
-      });
-    }
+    if (!(await approve(client, base, id, token, io))) return EXIT.failed;
 
     io.out('5. remediation and verify');
     const final = await waitFor(
@@ -144,8 +141,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io,
       120_000,
     );
-    const left = readdirSync(DEMO_LOG_DIR).sort();
-    io.out(`   files left in ${DEMO_LOG_DIR}: ${left.join(', ') || '(none)'}`);
+    const left = readdirSync(logDir).sort();
+    io.out(`   files left in ${logDir}: ${left.join(', ') || '(none)'}`);
     io.out(`6. incident ${final.status}; report: ${final.report?.markdownPath ?? '(none)'}`);
     io.out(`   mail: ${config.mail.smtpUrl ? 'sent over SMTP' : `see ${config.mail.outboxDir}`}`);
     return final.status === 'resolved' ? EXIT.ok : EXIT.failed;

@@ -1,13 +1,14 @@
 /**
  * `firebreak incident list|show|ack|approve|reject|note|close|report` — talks to Temporal directly
  * (config from the environment). Humans act with `--as <person>` (channel `cli`); the workflow's
- * update validators decide whether that person may.
+ * update validators decide whether that person may, and a refusal is explained by its type
+ * (refusal.ts). After an action the CLI prints the state it led to (outcome.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { Actor, IncidentState, RefusalSignal } from '../../contracts/incident';
-import { recordRefusal, updateRefusal } from '../intake/audit';
+import type { Actor, IncidentState } from '../../contracts/incident';
+import { recordRefusal } from '../intake/audit';
 import {
   INCIDENT_WORKFLOW,
   ackUpdate,
@@ -18,12 +19,20 @@ import {
   stateQuery,
 } from '../../workflows/definitions';
 import { loadConfig } from '../../services/config';
+import type { FirebreakConfig } from '../../services/config/types';
 import { loadOnCall } from '../../services/oncall';
 import { renderHtml, renderMarkdown } from '../../services/report';
 import { UsageError, parseArgs } from './args';
-import { connectClient } from '../../services/config/client';
+import type { ParsedArgs } from './args';
+import { ago, formatState, pad } from './incident-format';
 import type { CliIO } from './io';
 import { EXIT } from './io';
+import { DEFAULT_SETTLE, outcomeLine, settle } from './outcome';
+import type { IncidentAction, SettleOptions } from './outcome';
+import { RefusedError, explainRefusal } from './refusal';
+import { TemporalUnreachableError, connectCli, explainConnectionFailure } from './temporal';
+
+export { formatState } from './incident-format';
 
 const USAGE = `usage: firebreak incident <subcommand> [options]
 
@@ -36,249 +45,204 @@ const USAGE = `usage: firebreak incident <subcommand> [options]
   close <id> --as <person> [--outcome resolved|failed] [--comment TEXT]
   report <id> [--format md|html] [--out FILE]  render the post-incident report
 
+After ack, approve, reject, note and close it prints the state the action led to.
 Temporal is reached with TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, etc.
 `;
+
+const VALUE_FLAGS = ['as', 'comment', 'limit', 'format', 'out', 'outcome'] as const;
+const BOOL_FLAGS = ['json', 'all'] as const;
 
 export interface IncidentCommandDeps {
   client: Client;
   /** Known person ids (from the on-call file) to catch a mistyped --as early; unchecked when absent. */
   people?: string[];
+  /** How long an action waits for the workflow to act on it before printing (default 10 s). */
+  settle?: SettleOptions;
 }
 
-function pad(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
-    .join('\n');
+/** One parsed invocation: the subcommand, its arguments and what it runs on. */
+interface Invocation {
+  sub: string | undefined;
+  args: ParsedArgs;
+  io: CliIO;
+  deps: IncidentCommandDeps;
 }
 
-function ago(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s}s ago`;
-  if (s < 5400) return `${Math.round(s / 60)}m ago`;
-  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+const str = (inv: Invocation, name: string): string | undefined =>
+  typeof inv.args.flags[name] === 'string' ? (inv.args.flags[name] as string) : undefined;
+
+function needId(inv: Invocation): string {
+  const id = inv.args.positional[0];
+  if (!id) throw new UsageError(`incident ${inv.sub} needs an incident id`);
+  return id;
 }
 
-export function formatState(s: IncidentState): string {
-  const lines = [
-    `${s.id}`,
-    `  runbook    ${s.runbook.title} (${s.runbook.id}, plan ${s.runbook.planHash.slice(0, 12)})`,
-    `  service    ${s.runbook.service}`,
-    `  severity   ${s.severity}`,
-    `  status     ${s.status}${s.acknowledged ? ` (acknowledged by ${s.acknowledged.by.person})` : ''}`,
-    `  alert      ${s.alert.labels.alertname ?? '-'} fingerprint ${s.alert.fingerprint}, ${s.alertCount} deliver${s.alertCount === 1 ? 'y' : 'ies'}${s.alertResolvedAt ? `, resolved ${s.alertResolvedAt}` : ''}`,
-    `  started    ${s.startedAt}${s.endedAt ? `  ended ${s.endedAt}` : ''}`,
-    `  escalation level ${s.escalation.level + 1}, ${s.escalation.pages} page(s)${s.escalation.nextAt ? `, next ${s.escalation.nextAt}` : ''}${s.escalation.stopped ? ', stopped' : ''}`,
-  ];
-  if (s.pendingApprovals.length) {
-    lines.push('', 'pending approvals:');
-    for (const p of s.pendingApprovals)
-      lines.push(`  ${p.stepId}  by ${p.approvers.join(', ')}  until ${p.expiresAt}`);
+function actorOf(inv: Invocation): Actor {
+  const person = str(inv, 'as') ?? inv.io.env.FIREBREAK_USER;
+  if (!person) throw new UsageError(`incident ${inv.sub} needs --as <person> (or FIREBREAK_USER)`);
+  if (inv.deps.people && !inv.deps.people.includes(person))
+    throw new UsageError(`unknown person "${person}" (not in the on-call file)`);
+  return { person, channel: 'cli' };
+}
+
+async function list(inv: Invocation): Promise<number> {
+  const { client } = inv.deps;
+  const limitRaw = str(inv, 'limit');
+  const limit = limitRaw === undefined ? 50 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`--limit must be 1..1000, got "${limitRaw}"`);
+  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+  if (inv.args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
+  const execs: WorkflowExecutionInfo[] = [];
+  for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    execs.push(w);
+    if (execs.length >= limit) break;
   }
-  if (s.steps.length) {
-    lines.push('', 'steps:');
-    lines.push(
-      pad([
-        ['  PHASE', 'STEP', 'STATUS', 'DETAIL'],
-        ...s.steps.map((st) => [
-          `  ${st.phase}`,
-          st.id,
-          st.status,
-          [
-            st.decidedBy
-              ? `${st.decidedBy.decision} by ${st.decidedBy.person} (${st.decidedBy.channel})`
-              : '',
-            st.hosts.map((h) => `${h.host}:${h.exitCode ?? '-'}`).join(' '),
-            st.error ?? '',
-          ]
-            .filter(Boolean)
-            .join('; '),
-        ]),
-      ]),
+  const states = await Promise.all(
+    execs.map((w) =>
+      client.workflow
+        .getHandle(w.workflowId, w.runId)
+        .query(stateQuery)
+        .catch(() => undefined),
+    ),
+  );
+  if (inv.args.flags.json === true) {
+    const rows = states.map(
+      (s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() },
     );
+    inv.io.out(JSON.stringify(rows, null, 2));
+    return EXIT.ok;
   }
-  if (s.timeline.length) {
-    lines.push('', 'timeline:');
-    for (const t of s.timeline) lines.push(`  ${t.at}  ${t.kind.padEnd(20)} ${t.message}`);
+  if (execs.length === 0) {
+    inv.io.out(inv.args.flags.all ? 'no incidents' : 'no open incidents (use --all to include closed ones)');
+    return EXIT.ok;
   }
-  if (s.report) lines.push('', `report: ${s.report.markdownPath}`);
-  return lines.join('\n');
+  const rows = [['ID', 'SEV', 'STATUS', 'RUNBOOK', 'ALERTS', 'APPROVALS', 'STARTED']];
+  execs.forEach((w, i) => {
+    const s = states[i];
+    rows.push(
+      s
+        ? [
+            s.id,
+            s.severity,
+            s.status,
+            s.runbook.id,
+            String(s.alertCount),
+            s.pendingApprovals.map((p) => p.stepId).join(',') || '-',
+            ago(s.startedAt),
+          ]
+        : [w.workflowId, '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
+    );
+  });
+  inv.io.out(pad(rows));
+  return EXIT.ok;
+}
+
+/** The update `action` stands for, with its arguments. */
+function sendUpdate(
+  inv: Invocation,
+  action: IncidentAction,
+  id: string,
+  stepId: string | undefined,
+): Promise<IncidentState> {
+  const handle = inv.deps.client.workflow.getHandle(id);
+  const actor = actorOf(inv);
+  const comment = str(inv, 'comment');
+  const extra = comment ? { comment } : {};
+  switch (action) {
+    case 'ack':
+      return handle.executeUpdate(ackUpdate, { args: [{ actor, ...extra }] });
+    case 'note': {
+      const text = inv.args.positional.slice(1).join(' ').trim();
+      if (!text) throw new UsageError('incident note needs the note text');
+      return handle.executeUpdate(noteUpdate, { args: [{ actor, text }] });
+    }
+    case 'approve':
+    case 'reject':
+      return handle.executeUpdate(action === 'approve' ? approveUpdate : rejectUpdate, {
+        args: [{ stepId: stepId as string, actor, ...extra }],
+      });
+    case 'close': {
+      const outcome = str(inv, 'outcome') ?? 'resolved';
+      if (outcome !== 'resolved' && outcome !== 'failed')
+        throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
+      return handle.executeUpdate(closeUpdate, { args: [{ actor, outcome, ...extra }] });
+    }
+  }
+}
+
+/**
+ * Runs an action, then prints the state it led to. A refusal is explained (refusal.ts), recorded
+ * on the incident's audit trail with that reason, and thrown as a {@link RefusedError}.
+ */
+async function act(inv: Invocation, action: IncidentAction): Promise<number> {
+  const id = needId(inv);
+  const stepId = action === 'approve' || action === 'reject' ? inv.args.positional[1] : undefined;
+  if ((action === 'approve' || action === 'reject') && !stepId)
+    throw new UsageError(`incident ${action} needs <id> <step>`);
+  const { client } = inv.deps;
+  let answered: IncidentState;
+  try {
+    answered = await sendUpdate(inv, action, id, stepId);
+  } catch (err) {
+    const reason = await explainRefusal(err, client, id, stepId);
+    if (reason === undefined) throw err;
+    await recordRefusal(client, id, { actor: actorOf(inv), action, ...(stepId ? { stepId } : {}), reason });
+    throw new RefusedError(reason);
+  }
+  const opts = inv.deps.settle ?? DEFAULT_SETTLE;
+  const outcome = await settle(client, action, answered, stepId, opts);
+  if (inv.args.flags.json === true) inv.io.out(JSON.stringify(outcome.state, null, 2));
+  else inv.io.out(outcomeLine(action, outcome, stepId, opts.timeoutMs));
+  return EXIT.ok;
+}
+
+async function report(inv: Invocation): Promise<number> {
+  const format = str(inv, 'format') ?? 'md';
+  if (format !== 'md' && format !== 'html')
+    throw new UsageError(`--format must be md or html, got "${format}"`);
+  const s = await inv.deps.client.workflow.getHandle(needId(inv)).query(stateQuery);
+  const text = format === 'md' ? renderMarkdown(s) : renderHtml(s);
+  const out = str(inv, 'out');
+  if (out) {
+    writeFileSync(out, text);
+    inv.io.out(`report written to ${out}`);
+  } else inv.io.out(text);
+  return EXIT.ok;
 }
 
 export async function runIncident(argv: string[], io: CliIO, deps: IncidentCommandDeps): Promise<number> {
   const [sub, ...rest] = argv;
-  const { client } = deps;
-  const args = parseArgs(rest, ['as', 'comment', 'limit', 'format', 'out', 'outcome'], ['json', 'all']);
-  const [id, ...more] = args.positional;
-  const json = args.flags.json === true;
-  const str = (name: string): string | undefined =>
-    typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined;
-  const needId = (): string => {
-    if (!id) throw new UsageError(`incident ${sub} needs an incident id`);
-    return id;
-  };
-  const actor = (): Actor => {
-    const person = str('as') ?? io.env.FIREBREAK_USER;
-    if (!person) throw new UsageError(`incident ${sub} needs --as <person> (or FIREBREAK_USER)`);
-    if (deps.people && !deps.people.includes(person))
-      throw new UsageError(`unknown person "${person}" (not in the on-call file)`);
-    return { person, channel: 'cli' };
-  };
-  /** Runs an update; a refusal is reported to the incident's audit trail before it is shown. */
-  const audited = async (
-    action: RefusalSignal['action'],
-    stepId: string | undefined,
-    run: () => Promise<IncidentState>,
-  ): Promise<IncidentState> => {
-    try {
-      return await run();
-    } catch (err) {
-      const reason = updateRefusal(err);
-      if (reason)
-        await recordRefusal(client, needId(), {
-          actor: actor(),
-          action,
-          ...(stepId ? { stepId } : {}),
-          reason,
-        });
-      throw err;
-    }
-  };
-  const comment = (): { comment?: string } => (str('comment') ? { comment: str('comment') as string } : {});
-  const print = (s: IncidentState, verb: string): void => {
-    if (json) io.out(JSON.stringify(s, null, 2));
-    else io.out(`${verb}: ${s.id} is now ${s.status}`);
-  };
-
+  const inv: Invocation = { sub, args: parseArgs(rest, VALUE_FLAGS, BOOL_FLAGS), io, deps };
   switch (sub) {
-    case 'list': {
-      const limitRaw = str('limit');
-      const limit = limitRaw === undefined ? 50 : Number(limitRaw);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw new UsageError(`--limit must be 1..1000, got "${limitRaw}"`);
-      let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
-      if (args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
-      const execs: WorkflowExecutionInfo[] = [];
-      for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
-        execs.push(w);
-        if (execs.length >= limit) break;
-      }
-      const states = await Promise.all(
-        execs.map((w) =>
-          client.workflow
-            .getHandle(w.workflowId, w.runId)
-            .query(stateQuery)
-            .catch(() => undefined),
-        ),
-      );
-      if (json) {
-        io.out(
-          JSON.stringify(
-            states.map(
-              (s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() },
-            ),
-            null,
-            2,
-          ),
-        );
-        return EXIT.ok;
-      }
-      if (execs.length === 0) {
-        io.out(args.flags.all ? 'no incidents' : 'no open incidents (use --all to include closed ones)');
-        return EXIT.ok;
-      }
-      const rows = [['ID', 'SEV', 'STATUS', 'RUNBOOK', 'ALERTS', 'APPROVALS', 'STARTED']];
-      execs.forEach((w, i) => {
-        const s = states[i];
-        rows.push(
-          s
-            ? [
-                s.id,
-                s.severity,
-                s.status,
-                s.runbook.id,
-                String(s.alertCount),
-                s.pendingApprovals.map((p) => p.stepId).join(',') || '-',
-                ago(s.startedAt),
-              ]
-            : [w.workflowId, '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
-        );
-      });
-      io.out(pad(rows));
-      return EXIT.ok;
-    }
+    case 'list':
+      return list(inv);
     case 'show': {
-      const s = await client.workflow.getHandle(needId()).query(stateQuery);
-      io.out(json ? JSON.stringify(s, null, 2) : formatState(s));
+      const s = await deps.client.workflow.getHandle(needId(inv)).query(stateQuery);
+      io.out(inv.args.flags.json === true ? JSON.stringify(s, null, 2) : formatState(s));
       return EXIT.ok;
     }
     case 'ack':
-      print(
-        await audited('ack', undefined, () =>
-          client.workflow
-            .getHandle(needId())
-            .executeUpdate(ackUpdate, { args: [{ actor: actor(), ...comment() }] }),
-        ),
-        'acknowledged',
-      );
-      return EXIT.ok;
+    case 'note':
     case 'approve':
-    case 'reject': {
-      const incident = needId();
-      const stepId = more[0];
-      if (!stepId) throw new UsageError(`incident ${sub} needs <id> <step>`);
-      const s = await audited(sub, stepId, () =>
-        client.workflow.getHandle(incident).executeUpdate(sub === 'approve' ? approveUpdate : rejectUpdate, {
-          args: [{ stepId, actor: actor(), ...comment() }],
-        }),
-      );
-      print(s, `${sub === 'approve' ? 'approved' : 'rejected'} ${stepId}`);
-      return EXIT.ok;
-    }
-    case 'note': {
-      const incident = needId();
-      const text = more.join(' ').trim();
-      if (!text) throw new UsageError('incident note needs the note text');
-      print(
-        await audited('note', undefined, () =>
-          client.workflow.getHandle(incident).executeUpdate(noteUpdate, { args: [{ actor: actor(), text }] }),
-        ),
-        'noted',
-      );
-      return EXIT.ok;
-    }
-    case 'close': {
-      const outcome = str('outcome') ?? 'resolved';
-      if (outcome !== 'resolved' && outcome !== 'failed')
-        throw new UsageError(`--outcome must be resolved or failed, got "${outcome}"`);
-      const incident = needId();
-      print(
-        await audited('close', undefined, () =>
-          client.workflow
-            .getHandle(incident)
-            .executeUpdate(closeUpdate, { args: [{ actor: actor(), outcome, ...comment() }] }),
-        ),
-        'closed',
-      );
-      return EXIT.ok;
-    }
-    case 'report': {
-      const format = str('format') ?? 'md';
-      if (format !== 'md' && format !== 'html')
-        throw new UsageError(`--format must be md or html, got "${format}"`);
-      const s = await client.workflow.getHandle(needId()).query(stateQuery);
-      const text = format === 'md' ? renderMarkdown(s) : renderHtml(s);
-      const out = str('out');
-      if (out) {
-        writeFileSync(out, text);
-        io.out(`report written to ${out}`);
-      } else io.out(text);
-      return EXIT.ok;
-    }
+    case 'reject':
+    case 'close':
+      return act(inv, sub);
+    case 'report':
+      return report(inv);
     default:
       throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'missing subcommand');
   }
+}
+
+/** The message for a failed subcommand, and its exit code. */
+function failure(err: unknown): { message: string; code: number } {
+  if (err instanceof UsageError) return { message: `${err.message}\n\n${USAGE}`, code: EXIT.usage };
+  if (err instanceof WorkflowNotFoundError)
+    return { message: `no such incident: ${err.workflowId}`, code: EXIT.failed };
+  if (err instanceof RefusedError) return { message: `refused: ${err.reason}`, code: EXIT.failed };
+  if (err instanceof TemporalUnreachableError) return { message: err.message, code: EXIT.failed };
+  return { message: err instanceof Error ? err.message : String(err), code: EXIT.failed };
 }
 
 /** Runs a subcommand and maps failures to exit codes with a readable message. */
@@ -286,6 +250,7 @@ export async function runIncidentSafely(
   argv: string[],
   io: CliIO,
   deps: () => Promise<IncidentCommandDeps & { close?: () => Promise<void> }>,
+  explain: (err: unknown) => unknown = (err) => err,
 ): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
     io.out(USAGE);
@@ -294,40 +259,35 @@ export async function runIncidentSafely(
   let d: (IncidentCommandDeps & { close?: () => Promise<void> }) | undefined;
   try {
     // Parse first so usage errors do not wait on a connection.
-    parseArgs(argv.slice(1), ['as', 'comment', 'limit', 'format', 'out', 'outcome'], ['json', 'all']);
+    parseArgs(argv.slice(1), VALUE_FLAGS, BOOL_FLAGS);
     d = await deps();
     return await runIncident(argv, io, d);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`firebreak incident: ${err.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    if (err instanceof WorkflowNotFoundError) {
-      io.err(`firebreak incident: no such incident: ${err.workflowId}`);
-      return EXIT.failed;
-    }
-    const why = updateRefusal(err);
-    if (why) {
-      io.err(`firebreak incident: refused: ${why}`);
-      return EXIT.failed;
-    }
-    io.err(`firebreak incident: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.failed;
+    const f = failure(explain(err));
+    io.err(`firebreak incident: ${f.message}`);
+    return f.code;
   } finally {
     await d?.close?.();
   }
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  return runIncidentSafely(argv, io, async () => {
-    const config = loadConfig(io.env);
-    let people: string[] | undefined;
-    try {
-      people = loadOnCall(config.oncallFile).people.map((p) => p.id);
-    } catch {
-      people = undefined; // no on-call file: the workflow validator still checks the person
-    }
-    const { client, close } = await connectClient(config, io.env);
-    return { client, close, ...(people ? { people } : {}) };
-  });
+  let config: FirebreakConfig | undefined;
+  return runIncidentSafely(
+    argv,
+    io,
+    async () => {
+      config = loadConfig(io.env);
+      let people: string[] | undefined;
+      try {
+        people = loadOnCall(config.oncallFile).people.map((p) => p.id);
+      } catch {
+        people = undefined; // no on-call file: the workflow validator still checks the person
+      }
+      const { client, close } = await connectCli(config, io.env);
+      return { client, close, ...(people ? { people } : {}) };
+    },
+    // Temporal going away after the connection was made reads the same as not reaching it.
+    (err) => (config ? explainConnectionFailure(err, config, io.env) : err),
+  );
 }

@@ -13,7 +13,7 @@ interface CommandModule {
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy CommonJS loads keep start-up light */
 const COMMANDS: Record<string, { summary: string; load: () => CommandRunner }> = {
   validate: {
-    summary: 'validate runbooks (default: runbooks/)',
+    summary: 'validate runbooks (default: $FIREBREAK_RUNBOOKS, else runbooks/)',
     load: () => (require('./validate') as CommandModule).run,
   },
   plan: {
@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandRunner }> =
     load: () => (require('./incident') as CommandModule).run,
   },
   alert: {
-    summary: 'fire an example alert at the intake (demo)',
+    summary: 'fire an example alert at the intake (demo); list the alerts no runbook matched',
     load: () => (require('./alert') as CommandModule).run,
   },
   demo: {

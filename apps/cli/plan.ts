@@ -10,6 +10,8 @@ import { parseAlertmanagerWebhook } from '../../frontend/alerts/alertmanager';
 import type { AlertInstance } from '../../contracts/alert';
 import { renderTemplate } from '../../language/expressions';
 import { loadLibrary, matchAlert } from '../../frontend/library';
+import { catchAllFor, splitCatchAll } from '../../frontend/library/catch-all';
+import type { RoutedPlans } from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import { incidentWorkflowId, initialContext } from '../../language/plan/context';
 import { effectiveSeverity } from '../../language/plan/match';
@@ -17,7 +19,9 @@ import type { CommandStep, ExecutableStep, ExpressionContext, Plan, Template } f
 import type { CliIO } from './io';
 import { EXIT } from './io';
 
-const USAGE = 'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]\n';
+const USAGE =
+  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]\n' +
+  '  --runbooks defaults to $FIREBREAK_RUNBOOKS, else runbooks/; FIREBREAK_CATCH_ALL names the catch-all runbook\n';
 
 function fmtMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -217,9 +221,18 @@ function text(view: Record<string, unknown>): string {
   return out.join('\n');
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
+/** The command line of `firebreak plan`, or the exit code when it is a usage error or --help. */
+interface PlanArgs {
+  alertFile: string;
+  runbooksDir: string;
+  wanted?: string;
+  json: boolean;
+}
+
+function parsePlanArgs(argv: string[], io: CliIO): PlanArgs | number {
   let alertFile: string | undefined;
-  let runbooksDir = 'runbooks';
+  // Like `firebreak start`: the library is FIREBREAK_RUNBOOKS unless --runbooks names another.
+  let runbooksDir = envValue(io.env, 'FIREBREAK_RUNBOOKS') ?? 'runbooks';
   let json = false;
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -247,56 +260,78 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     );
     return EXIT.usage;
   }
+  return { alertFile, runbooksDir, json, ...(positional[0] !== undefined ? { wanted: positional[0] } : {}) };
+}
 
-  let alerts: AlertInstance[];
-  try {
-    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, alertFile), 'utf8')));
-  } catch (err) {
-    io.err(`firebreak plan: ${alertFile}: ${(err as Error).message}`);
-    return EXIT.failed;
-  }
-
-  // A named runbook is a file (validated alone) or an id in the library.
-  const wanted = positional[0];
-  let source = resolve(io.cwd, runbooksDir);
+/**
+ * The plans to match: a named runbook (a file, validated alone, or an id in the library), else the
+ * library with its catch-all (FIREBREAK_CATCH_ALL) set apart as the intake does. A number is the
+ * exit code of a failure already printed.
+ */
+function selectPlans(a: PlanArgs, io: CliIO): RoutedPlans | number {
+  let source = resolve(io.cwd, a.runbooksDir);
   let byId: string | undefined;
-  if (wanted !== undefined) {
+  if (a.wanted !== undefined) {
     let isFile: boolean;
     try {
-      isFile = statSync(resolve(io.cwd, wanted)).isFile();
+      isFile = statSync(resolve(io.cwd, a.wanted)).isFile();
     } catch {
       isFile = false;
     }
-    if (isFile) source = resolve(io.cwd, wanted);
-    else byId = wanted;
+    if (isFile) source = resolve(io.cwd, a.wanted);
+    else byId = a.wanted;
   }
   const lib = loadLibrary(source);
   if (lib.diagnostics.some((d) => d.severity === 'error')) {
     for (const line of formatDiagnostics(lib.diagnostics)) io.err(line);
     return EXIT.failed;
   }
-  let plans = lib.plans;
   if (byId !== undefined) {
-    plans = plans.filter((p) => p.runbook.id === byId);
+    const plans = lib.plans.filter((p) => p.runbook.id === byId);
     if (plans.length === 0) {
-      io.err(`firebreak plan: no runbook with id "${byId}" in ${runbooksDir}`);
+      io.err(`firebreak plan: no runbook with id "${byId}" in ${a.runbooksDir}`);
       return EXIT.failed;
     }
+    return { direct: plans };
   }
+  if (a.wanted !== undefined) return { direct: lib.plans };
+  try {
+    return splitCatchAll(lib.plans, envValue(io.env, 'FIREBREAK_CATCH_ALL'));
+  } catch (err) {
+    io.err(`firebreak plan: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+}
 
-  const results = alerts.map((alert) => ({
+/** A non-empty, trimmed environment value. */
+function envValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  const v = env[key]?.trim();
+  return v ? v : undefined;
+}
+
+type PlanResult = {
+  alert: Pick<AlertInstance, 'status' | 'fingerprint' | 'labels' | 'annotations'>;
+  matches: Record<string, unknown>[];
+  /** The catch-all runbook that takes the alert because no other runbook matched it. */
+  catchAll?: string;
+};
+
+function planAlert(routed: RoutedPlans, alert: AlertInstance): PlanResult {
+  const direct = matchAlert(routed.direct, alert);
+  const caught = direct.length === 0 ? catchAllFor(routed, alert) : undefined;
+  return {
     alert: {
       status: alert.status,
       fingerprint: alert.fingerprint,
       labels: alert.labels,
       annotations: alert.annotations,
     },
-    matches: matchAlert(plans, alert).map((p) => planView(p, alert)),
-  }));
-  if (json) {
-    io.out(JSON.stringify({ alerts: results }, null, 2));
-    return EXIT.ok;
-  }
+    matches: (caught ? [caught] : direct).map((p) => planView(p, alert)),
+    ...(caught ? { catchAll: caught.runbook.id } : {}),
+  };
+}
+
+function resultsText(results: PlanResult[]): string {
   const out: string[] = [];
   results.forEach((r, i) => {
     const labels = Object.entries(r.alert.labels)
@@ -306,7 +341,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `alert ${i + 1}/${results.length} [${r.alert.status}] fingerprint ${r.alert.fingerprint}: ${labels}`,
     );
     if (r.matches.length === 0) out.push('  no runbook matches this alert');
-    else if (r.alert.status === 'resolved') {
+    else if (r.catchAll)
+      out.push(`  no runbook matches this alert; the catch-all runbook ${r.catchAll} takes it:`);
+    if (r.matches.length > 0 && r.alert.status === 'resolved') {
       // A resolved alert starts nothing; it is signalled to the open incident, if any.
       for (const m of r.matches)
         out.push(
@@ -315,6 +352,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     } else for (const m of r.matches) out.push(text(m));
     out.push('');
   });
-  io.out(out.join('\n'));
+  return out.join('\n');
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const a = parsePlanArgs(argv, io);
+  if (typeof a === 'number') return a;
+  let alerts: AlertInstance[];
+  try {
+    alerts = parseAlertmanagerWebhook(JSON.parse(readFileSync(resolve(io.cwd, a.alertFile), 'utf8')));
+  } catch (err) {
+    io.err(`firebreak plan: ${a.alertFile}: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+  const routed = selectPlans(a, io);
+  if (typeof routed === 'number') return routed;
+  const results = alerts.map((alert) => planAlert(routed, alert));
+  io.out(a.json ? JSON.stringify({ alerts: results }, null, 2) : resultsText(results));
   return EXIT.ok;
 }

@@ -1,16 +1,20 @@
 /**
- * `firebreak validate [paths…] [--json] [--oncall FILE]` — validate runbooks (default: runbooks/).
+ * `firebreak validate [paths…] [--json] [--oncall FILE]` — validate runbooks (default:
+ * $FIREBREAK_RUNBOOKS, else runbooks/).
  * Exit 0 when every runbook is valid, 1 when any diagnostic is reported, 2 on a usage error.
  * Imports only the runbook pipeline (no Temporal), so it starts fast; main.ts loads it lazily.
  */
 import { resolve } from 'node:path';
 import { loadLibrary } from '../../frontend/library';
+import { catchAllProblems } from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import type * as OnCallModule from '../../services/oncall';
 import type { CliIO } from './io';
 import { EXIT } from './io';
 
-const USAGE = 'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n';
+const USAGE =
+  'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n' +
+  '  paths default to $FIREBREAK_RUNBOOKS, else runbooks/\n';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const paths: string[] = [];
@@ -40,7 +44,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     } else paths.push(a);
   }
-  if (paths.length === 0) paths.push('runbooks');
+  // Like `firebreak start`: the library is FIREBREAK_RUNBOOKS unless paths are given.
+  const library = paths.length === 0;
+  if (library) paths.push(io.env.FIREBREAK_RUNBOOKS?.trim() || 'runbooks');
 
   // Hashes are only shown with --json; without it they would be computed for nothing.
   const options: { contacts?: Set<string>; chains?: Set<string>; hash: boolean } = { hash: json };
@@ -64,14 +70,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     options,
   );
   const errors = lib.diagnostics.filter((d) => d.severity === 'error');
+  // The engine refuses to start on an unfit catch-all (FIREBREAK_CATCH_ALL); say so here too.
+  const catchAll = io.env.FIREBREAK_CATCH_ALL?.trim();
+  const routing = library && catchAll && errors.length === 0 ? catchAllProblems(lib.plans, catchAll) : [];
   if (json) {
     io.out(
       JSON.stringify(
         {
-          ok: errors.length === 0,
+          ok: errors.length + routing.length === 0,
           files: lib.files.length,
           runbooks: lib.plans.map((p) => ({ id: p.runbook.id, file: p.runbook.file, hash: p.hash })),
           diagnostics: lib.diagnostics,
+          ...(routing.length ? { catchAll: routing } : {}),
         },
         null,
         2,
@@ -79,11 +89,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     );
   } else {
     for (const line of formatDiagnostics(lib.diagnostics, max)) io.out(line);
+    for (const line of routing) io.out(line);
     const summary =
-      errors.length === 0
+      errors.length + routing.length === 0
         ? `${lib.plans.length} runbook(s) valid in ${lib.files.length} file(s)`
-        : `${errors.length} error(s) in ${new Set(errors.map((d) => d.file)).size} of ${lib.files.length} file(s)`;
-    (errors.length === 0 ? io.out : io.err)(summary);
+        : errors.length === 0
+          ? `${routing.length} catch-all problem(s)`
+          : `${errors.length} error(s) in ${new Set(errors.map((d) => d.file)).size} of ${lib.files.length} file(s)`;
+    (errors.length + routing.length === 0 ? io.out : io.err)(summary);
   }
-  return errors.length === 0 ? EXIT.ok : EXIT.failed;
+  return errors.length + routing.length === 0 ? EXIT.ok : EXIT.failed;
 }

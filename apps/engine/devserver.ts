@@ -56,6 +56,9 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
   return args;
 }
 
+/** Shown when the first start builds the dev server: minutes a user may not want to wait. */
+export const SKIP_BUILD_HINT = 'skip this: set TEMPORAL_ADDRESS=host:port to use an existing Temporal server';
+
 export interface DevServer {
   address: string;
   uiUrl?: string;
@@ -131,8 +134,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     );
   }
 
-  opts.log('locating the Temporal dev server (the first run builds it with `go install`, a few minutes)...');
-  const binary = await ensureDevServerBinary();
+  const binary = await ensureDevServerBinary({
+    log: opts.log,
+    what: 'building the Temporal CLI',
+    hint: SKIP_BUILD_HINT,
+  });
   if (!binary) return startWithSdkDownload(opts, dbFile);
 
   const logFile = join(opts.home, 'logs', 'temporal.log');

@@ -11,6 +11,7 @@ import type { RunningIntake } from '../intake';
 import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
 import { startWorker } from '../../worker';
+import { installRuntimeLogger, logLevelFrom } from '../../worker/logging';
 import type { RunningWorker } from '../../worker';
 import { startDevServer } from './devserver';
 import type { DevDbSync, DevServer } from './devserver';
@@ -61,6 +62,8 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((line: string) => void process.stderr.write(`firebreak: ${line}\n`));
   const config = loadConfig(env);
+  // Before any connection: the runtime's logger is fixed when the first one is made.
+  installRuntimeLogger(logLevelFrom(env), log);
   const { plans, oncall } = checkInputs(config);
   log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
   const tokens = loadPersonTokens(oncall, env);
@@ -71,6 +74,9 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     personTokens: Object.keys({ ...config.intake.tokens, ...tokens }).length,
     allowInsecureBind: config.intake.allowInsecureBind ?? false,
   });
+  const library = libraryFromPlans(plans, { catchAll: config.catchAllRunbook });
+  if (config.catchAllRunbook)
+    log(`alerts no runbook matches go to the catch-all runbook ${config.catchAllRunbook}`);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -112,10 +118,10 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const intake: RunningIntake = await startIntake(config, {
       client,
-      library: libraryFromPlans(plans),
+      library,
       tokens,
       metrics: createMetrics({ defaultMetrics: true }),
-      warn: log,
+      log,
     });
     cleanups.push(() => intake.close());
 

@@ -8,6 +8,7 @@ import type { IntakeAuth } from './auth';
 import type { Ingest } from './ingest';
 import type { IntakeMasking } from './masking';
 import type { IntakeMetrics } from './metrics';
+import type { UnmatchedAlerts } from './unmatched';
 
 export interface IntakeContext {
   client: Client;
@@ -18,4 +19,6 @@ export interface IntakeContext {
   ingest: Ingest;
   /** Secret values masked in what the console shows. */
   masking: IntakeMasking;
+  /** Recent alerts no runbook matched (GET /v1/alerts/unmatched). */
+  unmatched: UnmatchedAlerts;
 }

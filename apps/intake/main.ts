@@ -15,7 +15,7 @@ export async function main(): Promise<number> {
   const { client, close } = await connectClient(config, process.env);
   const intake = await startIntake(config, {
     client,
-    library: libraryFromPlans(plans),
+    library: libraryFromPlans(plans, { catchAll: config.catchAllRunbook }),
     tokens: loadPersonTokens(oncall, process.env),
     metrics: createMetrics({ defaultMetrics: true }),
   });

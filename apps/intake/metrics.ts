@@ -1,5 +1,5 @@
 /** Prometheus metrics of the intake (a registry per app, so tests and the engine can run several). */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface IntakeMetrics {
   registry: Registry;
@@ -11,14 +11,92 @@ export interface IntakeMetrics {
   notifications: Counter<'kind' | 'outcome'>;
   requestDuration: Histogram<'method' | 'route' | 'code'>;
   startLatency: Histogram;
+  /** Read from the incidents themselves (incident-gauges.ts). */
+  incidents: IncidentMetrics;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): IntakeMetrics {
+/** What the incidents' own state says, refreshed on scrape (incident-gauges.ts). */
+export interface IncidentMetrics {
+  /** A scrape re-reads the incidents when the last reading is older than this (ms). */
+  refreshMs: number;
+  open: Gauge<'status'>;
+  pendingApprovals: Gauge;
+  oldestPendingApproval: Gauge;
+  byEscalationLevel: Gauge<'level'>;
+  escalations: Counter<'level'>;
+  scanSeconds: Gauge;
+  scanned: Gauge;
+  truncated: Gauge;
+  scanErrors: Counter;
+}
+
+function incidentMetrics(registers: Registry[], refreshMs: number): IncidentMetrics {
+  return {
+    refreshMs,
+    open: new Gauge({
+      name: 'firebreak_incidents_open',
+      help: 'Open incidents by status',
+      labelNames: ['status'],
+      registers,
+    }),
+    pendingApprovals: new Gauge({
+      name: 'firebreak_approvals_pending',
+      help: 'Approval requests waiting for a decision, over all open incidents',
+      registers,
+    }),
+    oldestPendingApproval: new Gauge({
+      name: 'firebreak_approvals_pending_oldest_seconds',
+      help: 'Age of the oldest approval request still waiting (0 when none)',
+      registers,
+    }),
+    byEscalationLevel: new Gauge({
+      name: 'firebreak_incidents_open_escalation_level',
+      help: 'Open incidents by the escalation level paged last (1 = the opening page)',
+      labelNames: ['level'],
+      registers,
+    }),
+    escalations: new Counter({
+      name: 'firebreak_escalations_total',
+      help: 'Escalation pages seen on incidents since this intake started, by level paged (2 = the first escalation)',
+      labelNames: ['level'],
+      registers,
+    }),
+    scanSeconds: new Gauge({
+      name: 'firebreak_incident_scan_seconds',
+      help: 'How long the last reading of the incidents took',
+      registers,
+    }),
+    scanned: new Gauge({
+      name: 'firebreak_incident_scan_incidents',
+      help: 'Incidents read by the last scan (open, plus those closed since the scan before)',
+      registers,
+    }),
+    truncated: new Gauge({
+      name: 'firebreak_incident_scan_truncated',
+      help: '1 when the last scan stopped at its limit of incidents (the gauges then undercount)',
+      registers,
+    }),
+    scanErrors: new Counter({
+      name: 'firebreak_incident_scan_errors_total',
+      help: 'Incidents or listings the scan could not read',
+      registers,
+    }),
+  };
+}
+
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** Minimum interval between two readings of the incidents (default 15 s; 0 reads on every scrape). */
+  incidentRefreshMs?: number;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): IntakeMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'firebreak_' });
   const registers = [registry];
   return {
     registry,
+    incidents: incidentMetrics(registers, opts.incidentRefreshMs ?? 15_000),
     alertsReceived: new Counter({
       name: 'firebreak_alerts_received_total',
       help: 'Alerts received, by source and status',
@@ -44,7 +122,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): IntakeMe
     }),
     approvals: new Counter({
       name: 'firebreak_approvals_total',
-      help: 'Approval decisions submitted, by outcome (accepted, refused, replayed, forged, expired)',
+      help: 'Approval decisions by channel and outcome (accepted, refused, replayed, forged, expired); CLI decisions are read from the incidents on scrape',
       labelNames: ['decision', 'channel', 'outcome'],
       registers,
     }),

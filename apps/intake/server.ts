@@ -7,8 +7,6 @@ import type { Client } from '@temporalio/client';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { FirebreakConfig } from '../../services/config/types';
-import { matchAlert } from '../../frontend/library';
-import type { Plan } from '../../contracts/plan';
 import { createAuth } from './auth';
 import { boundUrl, checkExposure } from './bind';
 import type { IntakeContext } from './context';
@@ -25,12 +23,11 @@ import { consoleRoutes } from './routes/console';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { SessionKeys } from './session';
+import { unmatchedRoutes } from './routes/unmatched';
+import { UnmatchedAlerts } from './unmatched';
 
 export type { IntakeLibrary } from './ingest';
-
-export function libraryFromPlans(plans: Plan[]): IntakeLibrary {
-  return { match: (alert) => matchAlert(plans, alert) };
-}
+export { libraryFromPlans } from './library';
 
 export interface IntakeDeps {
   client: Client;
@@ -43,8 +40,8 @@ export interface IntakeDeps {
   logger?: boolean;
   /** Observes every incident started: receipt → workflow started (ms). For benchmarks and the engine. */
   onIncidentStarted?: (incidentId: string, latencyMs: number) => void;
-  /** Where startIntake writes a warning it must not swallow (default: stderr). */
-  warn?: (line: string) => void;
+  /** Operator log lines (unmatched alerts); default stderr, prefixed `firebreak intake:`. */
+  log?: (line: string) => void;
 }
 
 function dispatcherFor(deps: IntakeDeps, metrics: IntakeMetrics): Dispatcher {
@@ -68,10 +65,13 @@ async function contextFor(deps: IntakeDeps): Promise<IntakeContext> {
   const { client, config } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const { intake } = config;
+  const log = deps.log ?? ((line: string) => void process.stderr.write(`firebreak intake: ${line}\n`));
+  const unmatched = new UnmatchedAlerts({ log });
   return {
     client,
     config,
     metrics,
+    unmatched,
     auth: createAuth(
       intake.alertToken,
       { ...intake.tokens, ...(deps.tokens ?? {}) },
@@ -85,6 +85,7 @@ async function contextFor(deps: IntakeDeps): Promise<IntakeContext> {
       dispatcher: dispatcherFor(deps, metrics),
       library: () => (typeof deps.library === 'function' ? deps.library() : deps.library),
       metrics,
+      onUnmatched: (alert, receivedAt, caughtBy) => unmatched.record(alert, receivedAt, caughtBy),
     }),
     masking: await loadMasking(config),
   };
@@ -108,6 +109,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(intakeErrorHandler);
   await app.register(alertRoutes, ctx);
+  await app.register(unmatchedRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);
   await app.register(healthRoutes, ctx);
@@ -138,7 +140,7 @@ export async function startIntake(
     personTokens: Object.keys({ ...intake.tokens, ...(deps.tokens ?? {}) }).length,
     allowInsecureBind: intake.allowInsecureBind ?? false,
   });
-  if (warning) (deps.warn ?? ((l: string) => void process.stderr.write(`firebreak: ${l}\n`)))(warning);
+  if (warning) (deps.log ?? ((l: string) => void process.stderr.write(`firebreak intake: ${l}\n`)))(warning);
   const app = await buildIntake({ ...deps, config });
   const address = await app.listen({ host: intake.host, port: intake.port });
   return { app, url: boundUrl(app.server.address(), address), close: () => app.close() };

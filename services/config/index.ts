@@ -71,6 +71,11 @@ function address(key: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `{ [key]: value }` when value is set, else nothing (optional config fields stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
 function abs(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
 }
@@ -244,6 +249,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     home,
     runbooksDir: abs(cwd, o.runbooksDir ?? str(env, 'FIREBREAK_RUNBOOKS') ?? file.runbooksDir ?? 'runbooks'),
     oncallFile: abs(cwd, o.oncallFile ?? str(env, 'FIREBREAK_ONCALL') ?? file.oncallFile ?? defaultOncall),
+    ...optional(
+      'catchAllRunbook',
+      o.catchAllRunbook ?? str(env, 'FIREBREAK_CATCH_ALL') ?? file.catchAllRunbook,
+    ),
     temporal: {
       address: o.temporal?.address ?? address('TEMPORAL_ADDRESS', str(env, 'TEMPORAL_ADDRESS')) ?? ft.address,
       namespace: o.temporal?.namespace ?? str(env, 'TEMPORAL_NAMESPACE') ?? ft.namespace ?? 'default',

@@ -3,6 +3,7 @@
  * runbook library and the on-call config, each problem as `file:line:col: message`.
  */
 import { loadLibrary } from '../../frontend/library';
+import { catchAllProblems } from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader';
 import { contactNames, loadOnCall, OnCallConfigError } from '../oncall';
 import type { OnCallConfig } from '../oncall';
@@ -32,6 +33,8 @@ export function checkInputs(config: FirebreakConfig): {
   const errors = library.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) problems.push(...formatDiagnostics(errors));
   else if (library.plans.length === 0) problems.push(`${config.runbooksDir}: no runbooks found`);
+  else if (config.catchAllRunbook !== undefined)
+    problems.push(...catchAllProblems(library.plans, config.catchAllRunbook));
   if (problems.length > 0 || !oncall) {
     throw new EngineError(`refusing to start: invalid configuration\n${problems.join('\n')}`);
   }

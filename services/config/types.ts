@@ -13,6 +13,8 @@ export interface FirebreakConfig {
   /** State directory (default `./.firebreak`): dev-server SQLite, outbox, reports, idempotency. */
   home: string;
   runbooksDir: string;
+  /** Id of the library's catch-all runbook: it takes the alerts no other runbook matches (and only notifies). */
+  catchAllRunbook?: string;
   /** On-call config file (people, teams, chains, approvers). */
   oncallFile: string;
   temporal: {

@@ -32,7 +32,7 @@ export interface MailerOptions {
 }
 
 export function createMailer(mail: FirebreakConfig['mail'], opts: MailerOptions = {}): Mailer {
-  const log = opts.log ?? ((line: string) => console.log(line));
+  const log = opts.log ?? ((line: string) => console.log(`firebreak: ${line}`));
   if (mail.smtpUrl) {
     const timeout = opts.timeoutMs ?? 10_000;
     const transport = nodemailer.createTransport(mail.smtpUrl, {
@@ -68,7 +68,7 @@ export function createMailer(mail: FirebreakConfig['mail'], opts: MailerOptions 
         const safeTo = msg.to.replace(/[^A-Za-z0-9@._-]/g, '_');
         const file = path.join(mail.outboxDir, `${stamp}-${process.pid}-${++seq}-${safeTo}.eml`);
         writeFileSync(file, info.message);
-        log(`firebreak mail → ${msg.to}: ${msg.subject} (${file})`);
+        log(`mail → ${msg.to}: ${msg.subject} (${file})`);
         return { messageId: info.messageId };
       } catch (err) {
         throw new MailDeliveryError([msg.to], err);

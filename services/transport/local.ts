@@ -12,6 +12,11 @@ export interface LocalExecutorOptions {
   idempotencyDir?: string;
   /** Grace period between TERM and KILL when killing a process group. */
   killGraceMs?: number;
+  /**
+   * Working directory of local commands (the engine passes `$FIREBREAK_HOME`, so a relative path
+   * in a local runbook stays inside the engine's state, as an SSH one starts in the user's home).
+   */
+  cwd?: string;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
         env,
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       });
       const exited = new Promise<ExitStatus>((resolve, reject) => {
         child.once('error', reject);

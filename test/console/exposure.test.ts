@@ -76,7 +76,7 @@ describe('listening beyond loopback', () => {
   it('starts with the explicit override and says so loudly', async () => {
     const cfg = config({ intake: { ...config().intake, host: '0.0.0.0', port: 0, allowInsecureBind: true } });
     const warnings: string[] = [];
-    const intake = await startIntake(cfg, { client, library, warn: (l) => warnings.push(l) });
+    const intake = await startIntake(cfg, { client, library, log: (l) => warnings.push(l) });
     await intake.close();
     expect(warnings).toEqual([
       expect.stringMatching(/^WARNING: listening on 0\.0\.0\.0 .*FIREBREAK_ALLOW_INSECURE_BIND=true/u),

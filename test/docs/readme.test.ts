@@ -47,7 +47,7 @@ describe('README', () => {
   });
 
   it('gives the two set-up commands, and CI runs the test command it names', () => {
-    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm test');
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toContain('npm test');
   });

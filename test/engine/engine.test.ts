@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_LOG_DIR, seedDemoLogs } from '../../apps/cli/demo';
+import { demoLogDir, seedDemoLogs } from '../../apps/cli/demo-logs';
 import type { IncidentState } from '../../contracts/incident';
 import { freePort } from '../support/services';
 
@@ -155,7 +155,7 @@ describe('the engine started the way README says', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/found 3 stale log file/);
     expect(r.stdout).toMatch(/incident resolved; report: .*\.md/);
-    expect(readdirSync(DEMO_LOG_DIR)).toEqual(['gateway.log']);
+    expect(readdirSync(demoLogDir({ home }))).toEqual(['gateway.log']);
 
     const id = /started: (\S+)/.exec(r.stdout)?.[1];
     expect(id).toBeDefined();
@@ -168,13 +168,16 @@ describe('the engine started the way README says', () => {
     expect(mails.length).toBeGreaterThan(0);
     const all = mails.map((f) => readFileSync(join(home, 'outbox', f), 'utf8')).join('\n');
     expect(all).toContain(id!);
+    // One prefix per line: the outbox's log line is `firebreak: mail → …`.
+    expect(engine.output()).toMatch(/^firebreak: mail → alice@example\.com: /m);
+    expect(engine.output()).not.toContain('firebreak: firebreak');
   });
 
   it('finishes an incident that was in flight when the engine was SIGKILLed', async () => {
     const ports = { intake: await freePort(), temporal: await freePort(), ui: await freePort() };
     const env = engineEnv(home, ports);
     engine = await startEngine(env);
-    seedDemoLogs();
+    seedDemoLogs(demoLogDir({ home }));
     const id = await fireDemo(engine.url, `kill${Date.now().toString(16)}`);
     await waitIncident(engine.url, id, (s) => s.status === 'awaiting_approval');
 
@@ -195,7 +198,7 @@ describe('the engine started the way README says', () => {
       (s) => s.status === 'resolved' && s.report !== undefined,
     );
     expect(state.steps.find((s) => s.id === 'cleanup-logs')?.status).toBe('succeeded');
-    expect(readdirSync(DEMO_LOG_DIR)).toEqual(['gateway.log']);
+    expect(readdirSync(demoLogDir({ home }))).toEqual(['gateway.log']);
   });
 
   it('loses nothing when the dev server itself is SIGKILLed mid-incident (SQLite WAL)', async () => {
@@ -204,7 +207,7 @@ describe('the engine started the way README says', () => {
     engine = await startEngine(env);
     // The write-ahead log is what makes a kill safe without an fsync per commit.
     expect(existsSync(join(home, 'temporal', 'temporal.db-wal'))).toBe(true);
-    seedDemoLogs();
+    seedDemoLogs(demoLogDir({ home }));
     const id = await fireDemo(engine.url, `walkill${Date.now().toString(16)}`);
     await waitIncident(engine.url, id, (s) => s.status === 'awaiting_approval');
 

@@ -145,7 +145,7 @@ describe('docker-compose.yml', () => {
 
   it('has a Dockerfile that builds with npm ci and npm run build and copies files that exist', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/mu);
+    expect(dockerfile).toMatch(/^FROM node:24-bookworm-slim AS build$/mu);
     expect(dockerfile).toMatch(/RUN npm ci\b/u);
     expect(dockerfile).toMatch(/npm run build/u);
     expect(dockerfile).toMatch(/^USER node$/mu);

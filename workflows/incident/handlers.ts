@@ -97,7 +97,7 @@ function validateDecision(store: IncidentStore, verb: 'approve' | 'reject', req:
     throw refusal(
       REFUSAL_TYPES.stepNotAwaitingApproval,
       step
-        ? `step ${req.stepId} is not awaiting approval (it is ${step.status}); ${req.actor.person} cannot ${verb} it`
+        ? `step ${req.stepId} is not awaiting approval in incident ${state.id} (it is ${step.status})`
         : `step ${req.stepId} is not awaiting approval in incident ${state.id}`,
     );
   }

@@ -8,7 +8,8 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState } from '../../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../../contracts/incident';
 import { stateQuery } from '../../../workflows/definitions';
-import { listExecutions, mapLimit } from '../routes/incidents';
+import { mapLimit } from '../map-limit';
+import { listExecutions } from '../routes/incidents';
 
 /** One incident as the list shows it. */
 export interface IncidentRow {

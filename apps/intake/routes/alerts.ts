@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { parseAlertmanagerWebhook } from '../../../frontend/alerts/alertmanager';
 import type { AlertInstance } from '../../../contracts/alert';
+import { requireJsonBody } from '../content-type';
 import type { IntakeContext } from '../context';
 import { normalizeGeneric, normalizeGrafana } from '../normalize';
 import type { GenericPayload, GrafanaPayload } from '../normalize';
@@ -12,6 +13,7 @@ export const alertRoutes: FastifyPluginAsync<Pick<IntakeContext, 'auth' | 'inges
   { auth, ingest },
 ) => {
   const onRequest = auth.requireAlertToken;
+  const preParsing = requireJsonBody;
   /** Ingests the alerts `toAlerts` reads from the body (given the receipt time) and answers 202. */
   const accept = async (
     reply: FastifyReply,
@@ -26,17 +28,19 @@ export const alertRoutes: FastifyPluginAsync<Pick<IntakeContext, 'auth' | 'inges
     return reply.code(202).send(await ingest(source, alerts, receivedAt, receivedMs));
   };
 
-  app.post('/v1/alerts/alertmanager', { onRequest, schema: { body: S.alertmanagerBody } }, (req, reply) =>
-    accept(reply, 'alertmanager', () => parseAlertmanagerWebhook(req.body)),
+  app.post(
+    '/v1/alerts/alertmanager',
+    { onRequest, preParsing, schema: { body: S.alertmanagerBody } },
+    (req, reply) => accept(reply, 'alertmanager', () => parseAlertmanagerWebhook(req.body)),
   );
   app.post<{ Body: GenericPayload }>(
     '/v1/alerts',
-    { onRequest, schema: { body: S.genericBody } },
+    { onRequest, preParsing, schema: { body: S.genericBody } },
     (req, reply) => accept(reply, 'generic', (receivedAt) => normalizeGeneric(req.body, receivedAt)),
   );
   app.post<{ Body: GrafanaPayload }>(
     '/v1/alerts/grafana',
-    { onRequest, schema: { body: S.grafanaBody } },
+    { onRequest, preParsing, schema: { body: S.grafanaBody } },
     (req, reply) => accept(reply, 'grafana', () => normalizeGrafana(req.body)),
   );
 };

@@ -1,6 +1,10 @@
-/** Health (Temporal reachable and a worker polling the task queue) and Prometheus metrics. */
+/**
+ * Health (Temporal reachable and a worker polling the task queue) and Prometheus metrics; the
+ * incident gauges are brought up to date before a scrape is answered (incident-gauges.ts).
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { IntakeContext } from '../context';
+import { IncidentGauges } from '../incident-gauges';
 
 export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'config' | 'metrics'>> = async (
   app,
@@ -22,7 +26,9 @@ export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'co
     }
   });
 
+  const gauges = new IncidentGauges(client, metrics);
   app.get('/metrics', async (_req, reply) => {
+    await gauges.refresh();
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -12,26 +12,14 @@ import type { IntakeContext } from '../context';
 import { prefersHtml } from '../negotiate';
 import { act } from '../updates';
 import type { ActionFields, IncidentAction } from '../updates';
+import { queryValidatorCompiler } from '../querystring';
 import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
+import { mapLimit } from '../map-limit';
 
 type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
 type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
-
-/** Run `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
   const limit = q.limit ?? 100;
@@ -49,7 +37,7 @@ export async function listExecutions(client: Client, q: ListQuery): Promise<Work
 function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
-    { schema: { querystring: S.listQuery } },
+    { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
     async (req, reply) => {
       if (prefersHtml(req)) return reply.redirect('/', 303);
       await auth.requireReader(req);
