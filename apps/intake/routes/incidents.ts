@@ -6,7 +6,7 @@
  * and reports: a browser (Accept: text/html) is sent on to the console page.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { INCIDENT_WORKFLOW, stateQuery } from '../../../workflows/definitions';
 import type { IntakeContext } from '../context';
 import { prefersHtml } from '../negotiate';
@@ -35,12 +35,15 @@ export async function listExecutions(client: Client, q: ListQuery): Promise<Work
 }
 
 function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
+  // Credentials first (401 before any 422); a browser is sent on to the console, which asks itself.
+  const onRequest = async (req: FastifyRequest) => {
+    if (!prefersHtml(req)) await auth.requireReader(req);
+  };
   app.get<{ Querystring: ListQuery }>(
     '/v1/incidents',
-    { schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
+    { onRequest, schema: { querystring: S.listQuery }, validatorCompiler: queryValidatorCompiler },
     async (req, reply) => {
       if (prefersHtml(req)) return reply.redirect('/', 303);
-      await auth.requireReader(req);
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
         try {
@@ -55,10 +58,9 @@ function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
 
   app.get<{ Params: IdParams }>(
     '/v1/incidents/:id',
-    { schema: { params: S.idParams } },
+    { onRequest, schema: { params: S.idParams } },
     async (req, reply) => {
       if (prefersHtml(req)) return reply.redirect(`/incidents/${encodeURIComponent(req.params.id)}`, 303);
-      await auth.requireReader(req);
       reply.header('vary', 'Accept');
       return client.workflow.getHandle(req.params.id).query(stateQuery);
     },
