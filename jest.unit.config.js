@@ -32,6 +32,8 @@ module.exports = {
     '<rootDir>/test/report/golden.test.ts',
     '<rootDir>/test/report/layout.test.ts',
     '<rootDir>/test/report/render.test.ts',
+    '<rootDir>/test/targets/plan.test.ts',
+    '<rootDir>/test/targets/resolve.test.ts',
     '<rootDir>/test/transport/local.test.ts',
     '<rootDir>/test/transport/units.test.ts',
     '<rootDir>/test/workflow/config.test.ts',

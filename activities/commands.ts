@@ -27,7 +27,7 @@ import { buildStdin, buildWrapper } from '../services/transport/wrapper';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from './types';
 
 export interface CommandActivityDeps {
-  config: Pick<FirebreakConfig, 'home' | 'ssh' | 'inventory' | 'secrets'>;
+  config: Pick<FirebreakConfig, 'home' | 'ssh' | 'inventory' | 'secrets' | 'strictInventory'>;
   /** Secret resolver + masker; default built from `config.secrets`. Share it to mask elsewhere. */
   secrets?: SecretStore;
   /** Transports; defaults: a local executor and a pooled SSH executor built from `config.ssh`. */
@@ -88,7 +88,9 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
     const endpoints =
       input.target.transport === 'local'
         ? [LOCAL_ENDPOINT]
-        : resolveEndpoints(input.target, deps.config.inventory);
+        : resolveEndpoints(input.target, deps.config.inventory, {
+            strictInventory: deps.config.strictInventory ?? false,
+          });
     if (endpoints.length === 0) throw invalidHost(input.target.name, 'the target resolved to no hosts');
 
     const ctx = activityContext();

@@ -5,9 +5,34 @@
 import type { HostRecord } from './incident';
 import type { ExtractSpec, TargetSpec } from './plan';
 
-/** A target with its host templates already rendered by the workflow. */
+/**
+ * One rendered piece of a host template: text the runbook author wrote (trusted: it may say
+ * `user@host:port`), or a value that came from alert data through expression `expr` (it may only
+ * ever be a host name or address, never a user, a port or an option).
+ */
+export type RenderedHostPart = { lit: string } | { value: string; expr: string };
+
+/** A target with its host templates (and templated group) already rendered by the workflow. */
 export interface ResolvedTarget extends Omit<TargetSpec, 'hosts'> {
+  /** Each host as rendered text (empty renderings dropped). */
   hosts: string[];
+  /**
+   * The same hosts as parts, telling author text from alert values. Absent from requests made by
+   * workflows that predate it: their `hosts` are then taken as author text.
+   */
+  hostParts?: RenderedHostPart[][];
+}
+
+/** Exactly where a command will run: what `firebreak plan` prints and the transport dials. */
+export interface TargetEndpoint {
+  /** The host as rendered (`db1:9187`, `127.0.0.1`): used in results and messages. */
+  label: string;
+  host: string;
+  port: number;
+  user: string;
+  jump?: TargetEndpoint;
+  /** How the inventory supplied it (`inventory pg[0] "db1" via alias "db1:9187"`), if it did. */
+  via?: string;
 }
 
 /** One step's command, rendered, for every host of its target. */

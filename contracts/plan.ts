@@ -142,13 +142,23 @@ export interface RemediationStep {
   onFailure: 'escalate' | 'continue' | 'abort';
 }
 
-/** Where commands run. Hosts come from inventory groups (worker config) and/or alert labels. */
+/**
+ * Where commands run. Hosts come from inventory groups (worker config) and/or alert labels; the
+ * one target resolver (language/plan/targets.ts) turns them into endpoints for `plan` and the
+ * activity alike.
+ */
 export interface TargetSpec {
   name: string;
   transport: 'ssh' | 'local';
-  /** Text templates rendering to `host` or `host:port` (e.g. from the `instance` label). */
+  /**
+   * Text templates. A value from an expression must be a bare host name or address
+   * (`{{ hostOf(labels.instance) }}`); only author text may add `user@` or `:port`.
+   */
   hosts: Template[];
-  /** Inventory group resolved by the worker's config at run time. */
+  /**
+   * Inventory group, as template source: a literal name, or `{{ labels.cluster }}` rendered at run
+   * time and looked up in the worker's inventory.
+   */
   group?: string;
   user?: string;
   port?: number;
@@ -162,16 +172,31 @@ export interface TargetSpec {
 /** An alert-label matcher; all matchers of a trigger must hold. */
 export type LabelMatcher =
   | { label: string; op: 'eq'; value: string }
+  | { label: string; op: 'in'; values: string[] }
+  | { label: string; op: 'nin'; values: string[] }
   | { label: string; op: 'neq'; value: string }
   | { label: string; op: 'regex'; value: string }
   | { label: string; op: 'nregex'; value: string }
   | { label: string; op: 'exists' }
   | { label: string; op: 'absent' };
 
+/** Alert label → severity (e.g. `severity`: critical → P0). */
+export interface SeverityRule {
+  label: string;
+  map: Record<string, Severity>;
+}
+
 export interface TriggerSpec {
   matchers: LabelMatcher[];
-  /** Take the severity from an alert label, mapped (e.g. critical → P0); falls back to the runbook's. */
-  severityFrom?: { label: string; map: Record<string, Severity> };
+  /**
+   * Alternatives: when present, at least one group must hold entirely (besides every matcher) —
+   * e.g. the service named by `service`, `job` or `container_label_com_docker_compose_service`.
+   */
+  any?: LabelMatcher[][];
+  /** The runbook's own severity mapping; it wins over the library's for a value it maps. */
+  severityFrom?: SeverityRule;
+  /** The library-wide mapping (engine config), consulted when the runbook's does not decide. */
+  severityFromLibrary?: SeverityRule;
 }
 
 export interface EscalationSpec {
@@ -238,8 +263,8 @@ export interface Plan {
 }
 
 /**
- * What expressions see. `steps.<id>` holds a finished step's result (the first host's, plus
- * `hosts` for all of them); skipped or not-yet-run steps are absent.
+ * What expressions see. `steps.<id>` holds the result of a step that ran or failed (the first
+ * host's, plus `hosts` for every host and `anyOk`/`allOk`); skipped or not-yet-run steps are absent.
  */
 export interface ExpressionContext {
   labels: Record<string, string>;
@@ -252,12 +277,32 @@ export interface ExpressionContext {
 
 export type ExtractedValue = string | number | boolean | null | unknown[] | Record<string, unknown>;
 
-/** A finished step as expressions see it. */
-export interface StepOutcome {
+/** One host's part of a step's result, as expressions see it (`steps.x.hosts[i]`). */
+export interface HostOutcome {
+  host: string;
   ok: boolean;
   exitCode: number | null;
   stdout: string;
   stderr: string;
   values: Record<string, ExtractedValue>;
-  hosts: { host: string; ok: boolean; exitCode: number | null; values: Record<string, ExtractedValue> }[];
+}
+
+/**
+ * A finished step as expressions see it. `exitCode`, `stdout`, `stderr` and `values` are the
+ * first host's; `hosts` holds every host (`steps.x.hosts.exists(h, h.values.used > 90)`). A step
+ * that could not run at all (no connection, a refused target) is `ok: false`, `exitCode: null`,
+ * with empty output.
+ */
+export interface StepOutcome {
+  /** Every host succeeded (same as `allOk`). */
+  ok: boolean;
+  /** At least one host succeeded. */
+  anyOk: boolean;
+  /** Every host succeeded (false when the step reached no host). */
+  allOk: boolean;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  values: Record<string, ExtractedValue>;
+  hosts: HostOutcome[];
 }

@@ -1,8 +1,10 @@
 /**
- * `firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]` — a dry
- * run: for each alert in an Alertmanager payload, the matching runbook(s) and exactly what would
- * run where, in what order, behind which approval gates, with which escalation timers. Commands
- * are rendered with the alert's labels, so hostile label values show up only quoted.
+ * `firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]`
+ * — a dry run: for each alert in an Alertmanager payload, the matching runbook(s) and exactly what
+ * would run where (the exact `user@host:port`, resolved against the config's inventory by the
+ * resolver the worker uses), in what order, behind which approval gates, with which escalation
+ * timers and which severity rule. Commands are rendered with the alert's labels, so hostile label
+ * values show up only quoted.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,14 +16,17 @@ import { catchAllFor, splitCatchAll } from '../../frontend/library/catch-all';
 import type { RoutedPlans } from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import { incidentWorkflowId, initialContext } from '../../language/plan/context';
-import { effectiveSeverity } from '../../language/plan/match';
+import { severityDecision } from '../../language/plan/match';
+import { loadTargetSettings, type TargetSettings } from '../../services/config';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, Template } from '../../contracts/plan';
 import type { CliIO } from './io';
 import { EXIT } from './io';
+import { targetText, targetView, type TargetView } from './plan-targets';
 
 const USAGE =
-  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--json]\n' +
-  '  --runbooks defaults to $FIREBREAK_RUNBOOKS, else runbooks/; FIREBREAK_CATCH_ALL names the catch-all runbook\n';
+  'usage: firebreak plan [runbook-file-or-id] --alert payload.json [--runbooks DIR] [--config FILE] [--json]\n' +
+  '  --runbooks defaults to $FIREBREAK_RUNBOOKS, else runbooks/; FIREBREAK_CATCH_ALL names the catch-all runbook\n' +
+  '  --config (default $FIREBREAK_CONFIG) supplies the inventory, strict mode and severity mapping\n';
 
 function fmtMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -77,8 +82,9 @@ function stepView(step: ExecutableStep, ctx: ExpressionContext): StepView {
   return v;
 }
 
-function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
-  const severity = effectiveSeverity(plan, alert.labels);
+function planView(plan: Plan, alert: AlertInstance, settings: TargetSettings): Record<string, unknown> {
+  const decision = severityDecision(plan, alert.labels);
+  const severity = decision.severity;
   const id = incidentWorkflowId(plan.runbook.id, alert.fingerprint);
   const ctx: ExpressionContext = initialContext(plan, alert, id, severity);
   return {
@@ -87,15 +93,9 @@ function planView(plan: Plan, alert: AlertInstance): Record<string, unknown> {
     file: plan.runbook.file,
     hash: plan.hash,
     severity,
+    severityRule: decision.rule,
     incidentId: id,
-    targets: Object.values(plan.targets).map((t) => ({
-      name: t.name,
-      transport: t.transport,
-      hosts: t.hosts.map((h) => render(h, ctx)),
-      ...(t.group !== undefined ? { group: t.group } : {}),
-      ...(t.user !== undefined ? { user: t.user } : {}),
-      ...(t.port !== undefined ? { port: t.port } : {}),
-    })),
+    targets: Object.values(plan.targets).map((t) => targetView(t, ctx, settings)),
     diagnostics: plan.diagnostics.map((stage) => ({
       parallel: stage.parallel,
       steps: stage.steps.map((s) => ({
@@ -149,14 +149,7 @@ function stepText(v: StepView, prefix: string): string {
 
 function text(view: Record<string, unknown>): string {
   const v = view as ReturnType<typeof planView> & {
-    targets: {
-      name: string;
-      transport: string;
-      hosts: string[];
-      group?: string;
-      user?: string;
-      port?: number;
-    }[];
+    targets: TargetView[];
     diagnostics: { parallel: boolean; steps: (StepView & { when?: string; onFailure: string })[] }[];
     remediations: (StepView & {
       when?: string;
@@ -173,13 +166,8 @@ function text(view: Record<string, unknown>): string {
   out.push(
     `  runbook ${String(v.runbook)} — ${String(v.title)} (${String(v.file)}, plan ${String(v.hash).slice(0, 12)})`,
   );
-  out.push(`  severity ${String(v.severity)}, incident ${String(v.incidentId)}`);
-  for (const t of v.targets) {
-    const where = [...t.hosts, ...(t.group ? [`group ${t.group}`] : [])].join(', ') || '(none)';
-    out.push(
-      `  target ${t.name}: ${t.transport}${t.user ? ` as ${t.user}` : ''}${t.port ? ` port ${t.port}` : ''} → ${where}`,
-    );
-  }
+  out.push(`  severity ${String(v.severity)} (${String(v.severityRule)}), incident ${String(v.incidentId)}`);
+  for (const t of v.targets) out.push(...targetText(t));
   out.push('  diagnostics:');
   if (v.diagnostics.length === 0) out.push('    (none)');
   v.diagnostics.forEach((stage, i) => {
@@ -227,24 +215,28 @@ interface PlanArgs {
   runbooksDir: string;
   wanted?: string;
   json: boolean;
+  /** Where the inventory and severity mapping come from (else FIREBREAK_CONFIG, else the default). */
+  configFile?: string;
 }
 
 function parsePlanArgs(argv: string[], io: CliIO): PlanArgs | number {
   let alertFile: string | undefined;
   // Like `firebreak start`: the library is FIREBREAK_RUNBOOKS unless --runbooks names another.
   let runbooksDir = envValue(io.env, 'FIREBREAK_RUNBOOKS') ?? 'runbooks';
+  let configFile: string | undefined;
   let json = false;
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--json') json = true;
-    else if (a === '--alert' || a === '--runbooks') {
+    else if (a === '--alert' || a === '--runbooks' || a === '--config') {
       const v = argv[++i];
       if (v === undefined) {
         io.err(`firebreak plan: ${a} needs a value\n${USAGE}`);
         return EXIT.usage;
       }
       if (a === '--alert') alertFile = v;
+      else if (a === '--config') configFile = v;
       else runbooksDir = v;
     } else if (a === '-h' || a === '--help') {
       io.out(USAGE);
@@ -260,7 +252,13 @@ function parsePlanArgs(argv: string[], io: CliIO): PlanArgs | number {
     );
     return EXIT.usage;
   }
-  return { alertFile, runbooksDir, json, ...(positional[0] !== undefined ? { wanted: positional[0] } : {}) };
+  return {
+    alertFile,
+    runbooksDir,
+    json,
+    ...(positional[0] !== undefined ? { wanted: positional[0] } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+  };
 }
 
 /**
@@ -268,7 +266,7 @@ function parsePlanArgs(argv: string[], io: CliIO): PlanArgs | number {
  * library with its catch-all (FIREBREAK_CATCH_ALL) set apart as the intake does. A number is the
  * exit code of a failure already printed.
  */
-function selectPlans(a: PlanArgs, io: CliIO): RoutedPlans | number {
+function selectPlans(a: PlanArgs, io: CliIO, settings: TargetSettings): RoutedPlans | number {
   let source = resolve(io.cwd, a.runbooksDir);
   let byId: string | undefined;
   if (a.wanted !== undefined) {
@@ -281,7 +279,7 @@ function selectPlans(a: PlanArgs, io: CliIO): RoutedPlans | number {
     if (isFile) source = resolve(io.cwd, a.wanted);
     else byId = a.wanted;
   }
-  const lib = loadLibrary(source);
+  const lib = loadLibrary(source, settings.severityFrom ? { severityFrom: settings.severityFrom } : {});
   if (lib.diagnostics.some((d) => d.severity === 'error')) {
     for (const line of formatDiagnostics(lib.diagnostics)) io.err(line);
     return EXIT.failed;
@@ -316,7 +314,7 @@ type PlanResult = {
   catchAll?: string;
 };
 
-function planAlert(routed: RoutedPlans, alert: AlertInstance): PlanResult {
+function planAlert(routed: RoutedPlans, alert: AlertInstance, settings: TargetSettings): PlanResult {
   const direct = matchAlert(routed.direct, alert);
   const caught = direct.length === 0 ? catchAllFor(routed, alert) : undefined;
   return {
@@ -326,7 +324,7 @@ function planAlert(routed: RoutedPlans, alert: AlertInstance): PlanResult {
       labels: alert.labels,
       annotations: alert.annotations,
     },
-    matches: (caught ? [caught] : direct).map((p) => planView(p, alert)),
+    matches: (caught ? [caught] : direct).map((p) => planView(p, alert, settings)),
     ...(caught ? { catchAll: caught.runbook.id } : {}),
   };
 }
@@ -365,9 +363,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.err(`firebreak plan: ${a.alertFile}: ${(err as Error).message}`);
     return EXIT.failed;
   }
-  const routed = selectPlans(a, io);
+  let settings: TargetSettings;
+  try {
+    const env = a.configFile !== undefined ? { ...io.env, FIREBREAK_CONFIG: a.configFile } : io.env;
+    settings = loadTargetSettings(env, io.cwd);
+  } catch (err) {
+    io.err(`firebreak plan: ${(err as Error).message}`);
+    return EXIT.failed;
+  }
+  const routed = selectPlans(a, io, settings);
   if (typeof routed === 'number') return routed;
-  const results = alerts.map((alert) => planAlert(routed, alert));
+  const results = alerts.map((alert) => planAlert(routed, alert, settings));
   io.out(a.json ? JSON.stringify({ alerts: results }, null, 2) : resultsText(results));
   return EXIT.ok;
 }

@@ -3,7 +3,7 @@
  * options, the diagnostics sink (which remembers that something was reported), and the step
  * bookkeeping that expressions are checked against.
  */
-import type { TargetSpec } from '../../contracts/plan';
+import type { SeverityRule, TargetSpec } from '../../contracts/plan';
 import type { RunbookDoc, Scalar, TargetDoc } from './document';
 
 /** Reports one problem at a JSON pointer (`/remediations/0/when`), optionally at an offset in the string. */
@@ -21,6 +21,11 @@ export interface CompileOptions {
    * `hash: ''` and must not be run.
    */
   hash?: boolean;
+  /**
+   * The library-wide severity mapping (engine config `severityFrom`): compiled into every plan,
+   * consulted when the runbook's own `trigger.severityFrom` does not map the alert's value.
+   */
+  severityFrom?: SeverityRule;
 }
 
 /** Which step results an expression may use at the point where it is written. */

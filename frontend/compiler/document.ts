@@ -57,7 +57,17 @@ export interface RemediationDoc extends StepDoc {
 }
 
 export type MatcherDoc =
-  string | { eq?: string; not?: string; regex?: string; not_regex?: string; exists?: true; absent?: true };
+  | string
+  | {
+      eq?: string;
+      not?: string;
+      in?: string[];
+      not_in?: string[];
+      regex?: string;
+      not_regex?: string;
+      exists?: true;
+      absent?: true;
+    };
 
 export interface TargetDoc {
   hosts?: string[];
@@ -85,7 +95,8 @@ export interface RunbookDoc {
   };
   trigger: {
     match: Record<string, MatcherDoc>;
-    severityFrom?: { label: string; map: Record<string, Severity> };
+    any?: Record<string, MatcherDoc>[];
+    severityFrom?: { label?: string; map: Record<string, Severity> };
   };
   vars?: Record<string, Scalar>;
   targets?: Record<string, TargetDoc>;

@@ -14,6 +14,13 @@ export function compileEscalation(ctx: CompileContext): Plan['escalation'] {
   if (esc.chain !== undefined && chains && !chains.has(esc.chain)) {
     ctx.fail('/escalation/chain', `unknown on-call chain "${esc.chain}"${didYouMean(esc.chain, chains)}`);
   }
+  if (esc.chain !== undefined && esc.levels !== undefined) {
+    // The chain's levels replace explicit ones: keeping both would page people nobody expects.
+    ctx.fail(
+      '/escalation/levels',
+      `escalation has both chain "${esc.chain}" and levels; the chain's levels would silently replace these — keep one`,
+    );
+  }
   (esc.levels ?? []).forEach((level, i) =>
     level.forEach((c, j) => checkContact(ctx, c, `/escalation/levels/${i}/${j}`)),
   );

@@ -60,6 +60,8 @@ function compileRemediation(
 
 /** Compiles the remediations in order (after the diagnostics: each sees every step before it). */
 export function compileRemediations(ctx: CompileContext): RemediationStep[] {
+  // The runbook's own severities only: whether a runbook validates must not depend on the engine
+  // config's library-wide mapping (a runbook valid in `firebreak validate` starts in the engine).
   const urgent = [...possibleSeverities(ctx.doc)].filter((s) => s === 'P0' || s === 'P1').sort();
   const remediations: RemediationStep[] = [];
   (ctx.doc.remediations ?? []).forEach((r, i) => {

@@ -18,7 +18,7 @@ import { DEFAULTS, durationOr } from './defaults';
 import type { StepDoc } from './document';
 import { compileExtract } from './extract';
 import { actionParams } from './params';
-import { templateAt, wordTemplate } from './templates';
+import { templateAt } from './templates';
 
 /** One step being compiled: as written, where, in which phase and scope, and its id. */
 interface StepSite {
@@ -153,7 +153,10 @@ function stepSafety(
   return { idempotent, destructive, attempts };
 }
 
-/** `env:` and `cwd:` as shell words. */
+/**
+ * `env:` and `cwd:` as text templates: rendered to plain values, which the wrapper quotes once on
+ * the target (transport/wrapper.ts) — quoting them here too would hand the command quote marks.
+ */
 function stepEnvironment(
   ctx: CompileContext,
   { s, pointer, scope }: StepSite,
@@ -162,10 +165,10 @@ function stepEnvironment(
   for (const [k, v] of Object.entries(s.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
       ctx.fail(`${pointer}/env/${k}`, `invalid environment variable name "${k}"`);
-    const t = wordTemplate(ctx, String(v), `${pointer}/env/${k}`, scope);
+    const t = templateAt(ctx, String(v), 'text', `${pointer}/env/${k}`, scope);
     if (t) env[k] = t;
   }
-  const cwd = s.cwd !== undefined ? wordTemplate(ctx, s.cwd, `${pointer}/cwd`, scope) : undefined;
+  const cwd = s.cwd !== undefined ? templateAt(ctx, s.cwd, 'text', `${pointer}/cwd`, scope) : undefined;
   return { env, cwd };
 }
 

@@ -1,9 +1,37 @@
-/** `targets:` → {@link TargetSpec}s: where commands run (SSH hosts or inventory group, or local). */
+/**
+ * `targets:` → {@link TargetSpec}s: where commands run (SSH hosts and/or an inventory group, or
+ * local). Host and group templates run before any step, so they may read labels and vars, not
+ * step results; and every label they read must be one the trigger guarantees (or be guarded
+ * with `has()`), so a matching alert cannot fail at 3 a.m. for want of it.
+ */
+import { guardedKeys, referencedKeys, templateExpressions } from '../../language/expressions';
 import type { Template, TargetSpec } from '../../contracts/plan';
 import type { CompileContext, StepScope } from './context';
 import { DEFAULTS } from './defaults';
 import type { TargetDoc } from './document';
 import { templateAt } from './templates';
+import { guaranteedLabels } from './trigger';
+
+/** Reports each label a host or group template reads that the trigger does not guarantee. */
+function checkLabels(ctx: CompileContext, src: string, tpl: Template, pointer: string): void {
+  const sure = guaranteedLabels(ctx.doc);
+  let from = 0;
+  for (const expr of templateExpressions(tpl)) {
+    const at = src.indexOf(expr, from);
+    if (at >= 0) from = at + expr.length;
+    const guarded = guardedKeys(expr, 'labels');
+    for (const label of referencedKeys(expr, 'labels')) {
+      if (sure.has(label) || guarded.has(label)) continue;
+      const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const inExpr = expr.search(new RegExp(`labels\\s*(\\.\\s*${escaped}\\b|\\[\\s*["']${escaped}["'])`));
+      ctx.fail(
+        pointer,
+        `label "${label}" is not guaranteed by the trigger: match it (e.g. ${label}: { exists: true }) or guard it with has(labels.${label})`,
+        at >= 0 ? at + Math.max(0, inExpr) : undefined,
+      );
+    }
+  }
+}
 
 function compileTarget(ctx: CompileContext, name: string, t: TargetDoc): TargetSpec {
   const pointer = `/targets/${name}`;
@@ -11,13 +39,19 @@ function compileTarget(ctx: CompileContext, name: string, t: TargetDoc): TargetS
   if (transport === 'ssh' && !t.group && !(t.hosts && t.hosts.length > 0)) {
     ctx.fail(pointer, `target "${name}" needs hosts or an inventory group`);
   }
-  // Host templates run before any step: they may use labels and vars, not step results.
   const noSteps: StepScope = { before: new Set(), all: ctx.allIds };
   const hosts: Template[] = [];
   (t.hosts ?? []).forEach((h, i) => {
     const tpl = templateAt(ctx, h, 'text', `${pointer}/hosts/${i}`, noSteps);
-    if (tpl) hosts.push(tpl);
+    if (tpl) {
+      checkLabels(ctx, h, tpl, `${pointer}/hosts/${i}`);
+      hosts.push(tpl);
+    }
   });
+  if (t.group !== undefined) {
+    const tpl = templateAt(ctx, t.group, 'text', `${pointer}/group`, noSteps);
+    if (tpl) checkLabels(ctx, t.group, tpl, `${pointer}/group`);
+  }
   const spec: TargetSpec = {
     name,
     transport,

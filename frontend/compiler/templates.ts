@@ -2,7 +2,6 @@
  * Conditions and `{{ … }}` templates: CEL checked against the roots a condition may use, `vars.*`
  * against the runbook's vars, `steps.*` against the steps that have run by then.
  */
-import { wordParts } from '../../language/actions/shell';
 import {
   checkExpression,
   CONDITION_ROOTS,
@@ -56,6 +55,9 @@ export function checkCondition(
   }
 }
 
+/** Go template actions (`{{.Name}}`, `{{- .x }}`, `{{range …}}`), which CEL never starts with. */
+const GO_TEMPLATE = /^(?:[.$]|-\s|(?:range|end|with|define|template|block|else)\b)/;
+
 /** Parses a template and checks its expressions; undefined (reported) when it does not parse. */
 export function templateAt(
   ctx: CompileContext,
@@ -78,25 +80,23 @@ export function templateAt(
   for (const part of t.parts) {
     if ('expr' in part) {
       const at = src.indexOf(part.expr, offset);
+      if (GO_TEMPLATE.test(part.expr)) {
+        ctx.fail(
+          pointer,
+          `"{{${part.expr}}}" looks like a Go template for a tool, not an expression; write \\{{ for a literal {{ (e.g. --format '\\{{.Name}}')`,
+          at >= 0 ? Math.max(0, src.lastIndexOf('{{', at)) : undefined,
+        );
+        if (at >= 0) offset = at + part.expr.length;
+        continue;
+      }
       checkCondition(ctx, part.expr, pointer, scope, at >= 0 ? at : undefined);
       if (at >= 0) offset = at + part.expr.length;
     } else if ('secret' in part && mode === 'text') {
       ctx.fail(
         pointer,
-        `secret "${part.secret}" cannot be used here: only shell commands may reference secrets`,
+        `secret "${part.secret}" cannot be used here: only shell commands may reference secrets (e.g. run: VAR={{ secrets.${part.secret} }} cmd)`,
       );
     }
   }
   return t;
-}
-
-/** Shell-word template for a value (env, cwd): literal text quoted now, expressions at run time. */
-export function wordTemplate(
-  ctx: CompileContext,
-  src: string,
-  pointer: string,
-  scope: StepScope,
-): Template | undefined {
-  if (!templateAt(ctx, src, 'shell', pointer, scope)) return undefined;
-  return { mode: 'shell', parts: wordParts(src) };
 }

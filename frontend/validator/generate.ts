@@ -39,7 +39,7 @@ export function generatedSource(): string {
 }
 
 if (require.main === module) {
-  const out = join(__dirname, '..', 'schema', 'generated', 'validators.ts');
+  const out = join(__dirname, '..', '..', 'schema', 'generated', 'validators.ts');
   writeFileSync(out, generatedSource());
   process.stdout.write(`wrote ${out}\n`);
 }

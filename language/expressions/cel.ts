@@ -13,6 +13,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { ExpressionContext } from '../../contracts/plan';
 import { ExpressionError } from './errors';
+import { hostOf, portOf, shortHostOf } from './hosts';
 
 /** Root names a `when:` condition or a template may use. */
 export const CONDITION_ROOTS: readonly string[] = [
@@ -45,12 +46,32 @@ interface CachedEnv {
 const MAX_CACHED = 2000;
 const envs = new Map<string, CachedEnv>();
 
+/**
+ * Functions for the address shapes exporters put in labels, available in every expression (see
+ * hosts.ts and the README's "Targets" section).
+ */
+export const ADDRESS_FUNCTIONS: Readonly<Record<'hostOf' | 'portOf' | 'shortHostOf', string>> = {
+  hostOf: 'hostOf(string): string',
+  portOf: 'portOf(string): dyn',
+  shortHostOf: 'shortHostOf(string): string',
+};
+
+function registerAddressFunctions(env: Environment): void {
+  env.registerFunction(ADDRESS_FUNCTIONS.hostOf, (s: string) => hostOf(s));
+  env.registerFunction(ADDRESS_FUNCTIONS.portOf, (s: string) => {
+    const p = portOf(s);
+    return p === null ? null : BigInt(p);
+  });
+  env.registerFunction(ADDRESS_FUNCTIONS.shortHostOf, (s: string) => shortHostOf(s));
+}
+
 function environmentFor(roots: readonly string[]): CachedEnv {
   const key = [...roots].sort().join(',');
   let cached = envs.get(key);
   if (!cached) {
     const env = new Environment({ homogeneousAggregateLiterals: false });
     for (const root of roots) env.registerVariable(root, 'dyn');
+    registerAddressFunctions(env);
     cached = { env, parsed: new Map() };
     envs.set(key, cached);
   }
@@ -231,19 +252,14 @@ export function referencedSteps(expr: string): string[] {
   return referencedKeys(expr, 'steps');
 }
 
-/** Keys an expression reads directly under a root name (`vars.x` → `x`), in order of first use. */
-export function referencedKeys(expr: string, root: string): string[] {
+/** Visits every AST node of a parsed expression (explicit stack: deep nesting cannot overflow). */
+function walk(expr: string, visit: (node: AstLike) => void): void {
   let parsed: Parsed;
   try {
     parsed = parseCached(expr, CONDITION_ROOTS);
   } catch {
-    return [];
+    return;
   }
-  const found: string[] = [];
-  const add = (id: string): void => {
-    if (!found.includes(id)) found.push(id);
-  };
-  // An explicit stack (not recursion) so a deeply nested expression cannot overflow.
   const stack: unknown[] = [parsed.ast];
   let guard = 0;
   while (stack.length > 0 && guard++ < 100_000) {
@@ -253,18 +269,41 @@ export function referencedKeys(expr: string, root: string): string[] {
       continue;
     }
     if (!isAst(node)) continue;
-    if (
-      (node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]') &&
-      Array.isArray(node.args)
-    ) {
-      const [base, key] = node.args as unknown[];
-      if (isAst(base) && base.op === 'id' && base.args === root) {
-        if (typeof key === 'string') add(key);
-        else if (isAst(key) && key.op === 'value' && typeof key.args === 'string') add(key.args);
-      }
-    }
+    visit(node);
     if (Array.isArray(node.args)) stack.push(...[...(node.args as unknown[])].reverse());
     else if (isAst(node.args)) stack.push(node.args);
   }
+}
+
+/** The key a member access reads under `root` (`root.key`, `root["key"]`), if it is one. */
+function keyUnder(node: AstLike, root: string): string | undefined {
+  if (!(node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]')) return undefined;
+  if (!Array.isArray(node.args)) return undefined;
+  const [base, key] = node.args as unknown[];
+  if (!isAst(base) || base.op !== 'id' || base.args !== root) return undefined;
+  if (typeof key === 'string') return key;
+  if (isAst(key) && key.op === 'value' && typeof key.args === 'string') return key.args;
+  return undefined;
+}
+
+/** Keys an expression reads directly under a root name (`vars.x` → `x`), in order of first use. */
+export function referencedKeys(expr: string, root: string): string[] {
+  const found: string[] = [];
+  walk(expr, (node) => {
+    const key = keyUnder(node, root);
+    if (key !== undefined && !found.includes(key)) found.push(key);
+  });
+  return found;
+}
+
+/** Keys an expression tests with `has(root.key)` somewhere (a guard against a missing key). */
+export function guardedKeys(expr: string, root: string): Set<string> {
+  const found = new Set<string>();
+  walk(expr, (node) => {
+    if (node.op !== 'call' || !Array.isArray(node.args) || node.args[0] !== 'has') return;
+    const [arg] = (node.args[1] as unknown[] | undefined) ?? [];
+    const key = isAst(arg) ? keyUnder(arg, root) : undefined;
+    if (key !== undefined) found.add(key);
+  });
   return found;
 }

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './quote';
 export * from './cel';
 export * from './template';
+export * from './hosts';

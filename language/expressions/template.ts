@@ -2,6 +2,7 @@
  * `{{ expr }}` templates: parsed once at compile time, rendered at run time by the workflow.
  * Pure and sandbox-safe.
  */
+import type { RenderedHostPart } from '../../contracts/commands';
 import type { ExpressionContext, Template, TemplatePart } from '../../contracts/plan';
 import { evaluateValue, fromCel } from './cel';
 import { TemplateError } from './errors';
@@ -28,8 +29,10 @@ function findClose(src: string, from: number): number {
 
 /**
  * Splits `src` into literal, expression and secret parts. `{{ secrets.NAME }}` becomes a secret
- * reference (never a value). Throws a {@link TemplateError} with the offset of the offending
- * `{{` when it is never closed or holds nothing.
+ * reference (never a value). `\{{` is a literal `{{` (for Go templates handed to tools, e.g.
+ * `docker stats --format '\{{.Name}}'`); a `}}` outside an expression is always literal. Throws a
+ * {@link TemplateError} with the offset of the offending `{{` when it is never closed or holds
+ * nothing.
  */
 export function parseTemplate(src: string, mode: 'shell' | 'text'): Template {
   const parts: TemplatePart[] = [];
@@ -40,6 +43,11 @@ export function parseTemplate(src: string, mode: 'shell' | 'text'): Template {
     if (open < 0) {
       lit += src.slice(i);
       break;
+    }
+    if (open > 0 && src[open - 1] === '\\') {
+      lit += src.slice(i, open - 1) + '{{';
+      i = open + 2;
+      continue;
     }
     lit += src.slice(i, open);
     const close = findClose(src, open + 2);
@@ -82,6 +90,20 @@ export function valueToString(value: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
+}
+
+/**
+ * Renders a text template into its pieces: author text as written, and each expression's value
+ * with the expression that produced it (the target resolver tells the two apart). A secret
+ * renders as a marker, as in text mode.
+ */
+export function renderTemplateParts(t: Template, ctx: ExpressionContext): RenderedHostPart[] {
+  const vars = ctx as unknown as Record<string, unknown>;
+  return t.parts.map((part) => {
+    if ('lit' in part) return { lit: part.lit };
+    if ('secret' in part) return { lit: `[secret ${part.secret}]` };
+    return { value: valueToString(evaluateValue(part.expr, vars)), expr: part.expr };
+  });
 }
 
 /**

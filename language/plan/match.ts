@@ -2,7 +2,7 @@
  * Which runbook an alert triggers, and at what severity. Pure and sandbox-safe: used by the
  * intake, the library, `firebreak plan` and the incident workflow alike.
  */
-import type { LabelMatcher, Plan, Severity, TriggerSpec } from '../../contracts/plan';
+import type { LabelMatcher, Plan, Severity, SeverityRule, TriggerSpec } from '../../contracts/plan';
 
 const regexCache = new Map<string, RegExp | null>();
 
@@ -31,6 +31,10 @@ export function matcherHolds(m: LabelMatcher, labels: Readonly<Record<string, st
   switch (m.op) {
     case 'eq':
       return value === m.value;
+    case 'in':
+      return m.values.includes(value);
+    case 'nin':
+      return !m.values.includes(value);
     case 'neq':
       return value !== m.value;
     case 'regex':
@@ -46,9 +50,65 @@ export function matcherHolds(m: LabelMatcher, labels: Readonly<Record<string, st
   }
 }
 
-/** True when every matcher of the trigger holds for the alert's labels. */
+/** True when every matcher holds and, with `any`, every matcher of at least one alternative. */
 export function matchesTrigger(trigger: TriggerSpec, labels: Readonly<Record<string, string>>): boolean {
-  return trigger.matchers.every((m) => matcherHolds(m, labels));
+  const all = (ms: LabelMatcher[]): boolean => ms.every((m) => matcherHolds(m, labels));
+  return all(trigger.matchers) && (trigger.any === undefined || trigger.any.some(all));
+}
+
+/** Which rule set an incident's severity, for `firebreak plan` and people reading it. */
+export interface SeverityDecision {
+  severity: Severity;
+  /** runbook/library: a `severityFrom` mapping matched; default: the runbook's own severity. */
+  source: 'runbook' | 'library' | 'default';
+  /** One line: `severity="critical" → P0 by the library mapping`. */
+  rule: string;
+}
+
+function mapped(
+  rule: SeverityRule | undefined,
+  labels: Readonly<Record<string, string>>,
+): Severity | undefined {
+  if (!rule) return undefined;
+  const raw = labels[rule.label];
+  if (raw === undefined || !Object.prototype.hasOwnProperty.call(rule.map, raw)) return undefined;
+  return rule.map[raw];
+}
+
+/**
+ * The incident's severity and the rule that chose it: the runbook's `severityFrom` when it maps
+ * the alert's value, else the library-wide mapping when it does, else the runbook's own severity
+ * — an unmapped or missing value never makes an incident more urgent than its runbook says.
+ */
+export function severityDecision(
+  plan: Pick<Plan, 'trigger' | 'runbook'>,
+  labels: Readonly<Record<string, string>>,
+): SeverityDecision {
+  const { severityFrom, severityFromLibrary } = plan.trigger;
+  for (const [rule, source] of [
+    [severityFrom, 'runbook'],
+    [severityFromLibrary, 'library'],
+  ] as const) {
+    const sev = mapped(rule, labels);
+    if (rule && sev)
+      return {
+        severity: sev,
+        source,
+        rule: `${rule.label}=${JSON.stringify(labels[rule.label])} → ${sev} by the ${source === 'runbook' ? "runbook's" : 'library'} mapping`,
+      };
+  }
+  const own = plan.runbook.severity;
+  const label = severityFrom?.label ?? severityFromLibrary?.label;
+  if (label === undefined) return { severity: own, source: 'default', rule: "the runbook's severity" };
+  const raw = labels[label];
+  return {
+    severity: own,
+    source: 'default',
+    rule:
+      raw === undefined
+        ? `no "${label}" label: the runbook's severity`
+        : `${label}=${JSON.stringify(raw)} is not mapped: the runbook's severity`,
+  };
 }
 
 /**
@@ -59,13 +119,5 @@ export function effectiveSeverity(
   plan: Pick<Plan, 'trigger' | 'runbook'>,
   labels: Readonly<Record<string, string>>,
 ): Severity {
-  const from = plan.trigger.severityFrom;
-  if (from) {
-    const raw = labels[from.label];
-    if (raw !== undefined && Object.prototype.hasOwnProperty.call(from.map, raw)) {
-      const mapped = from.map[raw];
-      if (mapped) return mapped;
-    }
-  }
-  return plan.runbook.severity;
+  return severityDecision(plan, labels).severity;
 }

@@ -10,7 +10,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
 import { repoRoot } from './paths';
-import type { FirebreakConfig, InventoryHost } from './types';
+import { checkInventory, checkSeverityFrom } from './inventory';
+import type { FirebreakConfig } from './types';
 
 /** Task queue the workers poll unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'firebreak';
@@ -102,24 +103,6 @@ function readConfigFile(path: string, explicit: boolean): ConfigOverrides {
   return doc as ConfigOverrides;
 }
 
-function checkInventory(inv: unknown): Record<string, InventoryHost[]> {
-  if (inv === undefined) return {};
-  if (!isRecord(inv)) throw new ConfigError('inventory', 'must be a mapping of group name → hosts');
-  const out: Record<string, InventoryHost[]> = {};
-  for (const [group, hosts] of Object.entries(inv)) {
-    if (!Array.isArray(hosts)) throw new ConfigError(`inventory.${group}`, 'must be a list of hosts');
-    out[group] = hosts.map((h, i) => {
-      if (typeof h === 'string') return { host: h };
-      if (isRecord(h) && typeof h.host === 'string') return h as unknown as InventoryHost;
-      throw new ConfigError(
-        `inventory.${group}[${i}]`,
-        `expected a host name or {host, port?, user?}, got ${JSON.stringify(h)}`,
-      );
-    });
-  }
-  return out;
-}
-
 function checkSecrets(s: unknown): Record<string, { env?: string; file?: string }> {
   if (s === undefined) return {};
   if (!isRecord(s)) throw new ConfigError('secrets', 'must be a mapping of secret name → {env|file}');
@@ -173,6 +156,32 @@ function tokens(env: Env): Record<string, string> | undefined {
     out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return out;
+}
+
+function severityFromConfig(raw: unknown): Pick<FirebreakConfig, 'severityFrom'> {
+  const rule = checkSeverityFrom(raw);
+  return rule ? { severityFrom: rule } : {};
+}
+
+/** What resolving targets needs from the configuration. */
+export type TargetSettings = Pick<FirebreakConfig, 'inventory' | 'strictInventory' | 'severityFrom'>;
+
+/**
+ * Only the target settings (inventory, strict mode, severity mapping) from the config file, for
+ * `firebreak plan`: nothing else is checked, and the state directory is not touched.
+ */
+export function loadTargetSettings(env: Env = process.env, cwd = process.cwd()): TargetSettings {
+  const home = abs(cwd, str(env, 'FIREBREAK_HOME') ?? '.firebreak');
+  const explicitFile = str(env, 'FIREBREAK_CONFIG');
+  const file = readConfigFile(
+    abs(cwd, explicitFile ?? join(home, 'firebreak.yaml')),
+    explicitFile !== undefined,
+  );
+  return {
+    inventory: checkInventory(file.inventory),
+    strictInventory: bool(env, 'FIREBREAK_STRICT_INVENTORY') ?? file.strictInventory ?? false,
+    ...severityFromConfig(file.severityFrom),
+  };
 }
 
 /**
@@ -324,6 +333,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       poolIdleMs: o.ssh?.poolIdleMs ?? fs.poolIdleMs ?? 60_000,
     },
     inventory: checkInventory(o.inventory ?? file.inventory),
+    strictInventory:
+      o.strictInventory ?? bool(env, 'FIREBREAK_STRICT_INVENTORY') ?? file.strictInventory ?? false,
+    ...severityFromConfig(o.severityFrom ?? file.severityFrom),
     secrets: checkSecrets(o.secrets ?? file.secrets),
   };
 }

@@ -24,12 +24,12 @@ export function checkInputs(config: FirebreakConfig): {
     else throw err;
   }
   // With a valid on-call file, runbooks naming unknown contacts or chains are refused too.
-  const library = loadLibrary(
-    config.runbooksDir,
-    oncall
+  const library = loadLibrary(config.runbooksDir, {
+    ...(oncall
       ? { contacts: contactNames(oncall), chains: new Set((oncall.chains ?? []).map((c) => c.name)) }
-      : {},
-  );
+      : {}),
+    ...(config.severityFrom ? { severityFrom: config.severityFrom } : {}),
+  });
   const errors = library.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) problems.push(...formatDiagnostics(errors));
   else if (library.plans.length === 0) problems.push(`${config.runbooksDir}: no runbooks found`);

@@ -3,11 +3,10 @@
  * plus an optional YAML file (`FIREBREAK_CONFIG`, default `$FIREBREAK_HOME/firebreak.yaml`).
  * Environment wins over the file. Secrets are never stored here by value: only where to read them.
  */
-export interface InventoryHost {
-  host: string;
-  port?: number;
-  user?: string;
-}
+import type { Inventory } from '../../contracts/inventory';
+import type { SeverityRule } from '../../contracts/plan';
+
+export type { Inventory, InventoryHost } from '../../contracts/inventory';
 
 export interface FirebreakConfig {
   /** State directory (default `./.firebreak`): dev-server SQLite, outbox, reports, idempotency. */
@@ -68,8 +67,18 @@ export interface FirebreakConfig {
     poolMaxPerHost: number;
     poolIdleMs: number;
   };
-  /** Inventory host groups for targets' `group:`. */
-  inventory: Record<string, InventoryHost[]>;
+  /**
+   * Inventory: group → machines, for targets' `group:` and, through each machine's `aliases`, for
+   * mapping the names alerts use (`db1:9187`, `db1.prod`) to the SSH address, port and user.
+   */
+  inventory: Inventory;
+  /** Refuse a host from alert data that is not in the inventory (by host or alias). */
+  strictInventory?: boolean;
+  /**
+   * Library-wide alert label → severity mapping (e.g. severity: critical → P0), compiled into
+   * every plan; a runbook's own `trigger.severityFrom` wins for the values it maps.
+   */
+  severityFrom?: SeverityRule;
   /** Secret name → source; values resolved by activities only. */
   secrets: Record<string, { env?: string; file?: string }>;
 }

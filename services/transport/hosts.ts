@@ -1,103 +1,40 @@
 /**
- * Turning a target's rendered host strings and inventory group into endpoints, and running a
- * function over them with bounded concurrency.
+ * Turning a target's rendered hosts and inventory group into endpoints (through the one pure
+ * resolver, language/plan/targets.ts, that `firebreak plan` uses too), and running a function
+ * over them with bounded concurrency.
  */
 import { userInfo } from 'node:os';
-import type { InventoryHost } from '../config/types';
 import type { ResolvedTarget } from '../../contracts/commands';
-import { invalidHost } from './errors';
+import type { Inventory } from '../../contracts/inventory';
+import { parseHostSpec as parseSpec, resolveEndpoints as resolvePure } from '../../language/plan/targets';
 import type { Endpoint } from './transport';
 
-/** Parses `[user@]host[:port]`, `[v6addr]:port` or a bare IPv6 address. */
+/** Parses `[user@]host[:port]`, `[v6addr]:port` or a bare IPv6 address (runbook author text). */
 export function parseHostSpec(value: string): { user?: string; host: string; port?: number } {
-  const raw = value.trim();
-  if (raw === '') throw invalidHost(value, 'empty host');
-  if (/[\s/'"`$;|&<>\\]/.test(raw))
-    throw invalidHost(value, 'contains characters not allowed in a host name');
-  let rest = raw;
-  let user: string | undefined;
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    user = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    if (user === '') throw invalidHost(value, 'empty user');
-  }
-  let host = rest;
-  let portText: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
-  if (bracket) {
-    host = bracket[1] ?? '';
-    portText = bracket[2];
-  } else if ((rest.match(/:/g) ?? []).length === 1) {
-    const i = rest.indexOf(':');
-    host = rest.slice(0, i);
-    portText = rest.slice(i + 1);
-  }
-  if (host === '') throw invalidHost(value, 'empty host name');
-  const out: { user?: string; host: string; port?: number } = { host };
-  if (user !== undefined) out.user = user;
-  if (portText !== undefined) {
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
-      throw invalidHost(value, `bad port "${portText}"`);
-    out.port = port;
-  }
-  return out;
+  const { user, host, port } = parseSpec(value);
+  return { ...(user !== undefined ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
 }
 
 let defaultUser: string | undefined;
-function localUser(): string {
+/** The worker's own login name: the user when neither the inventory nor the target names one. */
+export function localUser(): string {
   defaultUser ??= userInfo().username;
   return defaultUser;
 }
 
 /**
- * The endpoints of a target: its rendered hosts, then its inventory group's hosts (deduplicated).
- * Port precedence: in the host string, inventory entry, target, 22. User: host string, inventory
- * entry, target, the worker's own user.
+ * The endpoints of a target: its rendered hosts, then its inventory group's hosts (deduplicated),
+ * with the worker's own user as the last resort. See language/plan/targets.ts for the rules.
  */
 export function resolveEndpoints(
   target: ResolvedTarget,
-  inventory: Record<string, InventoryHost[]>,
+  inventory: Inventory,
+  options: { strictInventory?: boolean } = {},
 ): Endpoint[] {
-  const jump =
-    target.jump !== undefined && target.jump !== '' ? toEndpoint(target.jump, target, {}) : undefined;
-  const specs: { label: string; inv: Partial<InventoryHost> }[] = target.hosts.map((h) => ({
-    label: h,
-    inv: {},
-  }));
-  if (target.group !== undefined && target.group !== '') {
-    const group = Object.prototype.hasOwnProperty.call(inventory, target.group)
-      ? inventory[target.group]
-      : undefined;
-    if (group === undefined)
-      throw invalidHost(target.group, `inventory group "${target.group}" is not defined`);
-    for (const h of group) {
-      specs.push({ label: h.port !== undefined ? `${h.host}:${h.port}` : h.host, inv: h });
-    }
-  }
-  const seen = new Set<string>();
-  const out: Endpoint[] = [];
-  for (const s of specs) {
-    const ep = toEndpoint(s.label, target, s.inv);
-    if (jump) ep.jump = jump;
-    const key = `${ep.user}@${ep.host}:${ep.port}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(ep);
-  }
-  return out;
-}
-
-function toEndpoint(label: string, target: ResolvedTarget, inv: Partial<InventoryHost>): Endpoint {
-  const p = parseHostSpec(label);
-  const host = inv.host ?? p.host;
-  return {
-    label,
-    host,
-    port: p.port ?? inv.port ?? target.port ?? 22,
-    user: p.user ?? inv.user ?? target.user ?? localUser(),
-  };
+  return resolvePure(target, inventory, {
+    strictInventory: options.strictInventory ?? false,
+    defaultUser: localUser(),
+  });
 }
 
 /** One item's outcome in a fan-out. */

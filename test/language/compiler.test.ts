@@ -7,7 +7,7 @@ apiVersion: firebreak/v1
 kind: Runbook
 metadata: { id: demo, title: Demo, service: qcat, severity: P2, owners: [sre] }
 trigger:
-  match: { alertname: Demo, env: { not: staging }, team: { exists: true }, x: { not_regex: "a.*" }, y: { absent: true } }
+  match: { alertname: Demo, env: { not: staging }, team: { exists: true }, x: { not_regex: "a.*" }, y: { absent: true }, host: { exists: true } }
 vars: { dir: /var/log/qcat }
 targets:
   app: { hosts: ["{{ labels.host }}"], user: firebreak, port: 2222 }
@@ -46,6 +46,7 @@ describe('compiler', () => {
       { label: 'team', op: 'exists' },
       { label: 'x', op: 'nregex', value: 'a.*' },
       { label: 'y', op: 'absent' },
+      { label: 'host', op: 'exists' },
     ]);
   });
 
@@ -61,10 +62,10 @@ describe('compiler', () => {
     expect(a.target).toBe('app');
   });
 
-  it('collects secrets and renders env values as single shell words', () => {
+  it('collects secrets and keeps env values as plain text templates, for the wrapper to quote once', () => {
     const c = plan.diagnostics[1]?.steps[0]?.step as CommandStep;
     expect(c.secrets).toEqual(['pg-pass']);
-    expect(c.env.TARGET).toEqual({ mode: 'shell', parts: [{ expr: 'vars.dir' }, { lit: "'/x y'" }] });
+    expect(c.env.TARGET).toEqual({ mode: 'text', parts: [{ expr: 'vars.dir' }, { lit: '/x y' }] });
   });
 
   it('compiles wait into a durable timer and destructive actions behind approval with one attempt', () => {

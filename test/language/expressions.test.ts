@@ -143,7 +143,16 @@ describe('renderTemplate', () => {
 describe('evaluateCondition', () => {
   it('compares an extracted JS number with a CEL int literal', () => {
     const steps = {
-      db: { ok: true, exitCode: 0, stdout: '95', stderr: '', values: { active: 95, ratio: 0.5 }, hosts: [] },
+      db: {
+        ok: true,
+        anyOk: true,
+        allOk: true,
+        exitCode: 0,
+        stdout: '95',
+        stderr: '',
+        values: { active: 95, ratio: 0.5 },
+        hosts: [],
+      },
     };
     expect(evaluateCondition('steps.db.values.active > 90', ctx({ steps }))).toBe(true);
     expect(evaluateCondition('steps.db.values.active * 2 == 190', ctx({ steps }))).toBe(true);
@@ -204,5 +213,56 @@ describe('checkExpression and referencedSteps', () => {
     expect(
       referencedSteps('steps.db.values.a > 1 && has(steps.cache) || steps["web"].ok && steps.db.ok'),
     ).toEqual(['db', 'cache', 'web']);
+  });
+});
+
+describe('multi-host step results', () => {
+  const host = (name: string, ok: boolean, used: number) => ({
+    host: name,
+    ok,
+    exitCode: ok ? 0 : 1,
+    stdout: `${used}`,
+    stderr: '',
+    values: { used },
+  });
+  const steps = {
+    disk: {
+      ok: false,
+      anyOk: true,
+      allOk: false,
+      exitCode: 0,
+      stdout: '95',
+      stderr: '',
+      values: { used: 95 },
+      hosts: [host('db1', true, 95), host('db2', false, 10), host('db3', true, 40)],
+    },
+  };
+  it.each([
+    ['steps.disk.hosts.exists(h, h.values.used > 90)', true],
+    ['steps.disk.hosts.all(h, h.values.used > 90)', false],
+    ['steps.disk.hosts.filter(h, h.values.used > 30).size() == 2', true],
+    ['steps.disk.hosts.exists_one(h, !h.ok)', true],
+    ['steps.disk.hosts.map(h, h.host)[1] == "db2"', true],
+    ['steps.disk.anyOk && !steps.disk.allOk', true],
+  ])('%s is %s', (expr, expected) => {
+    expect(checkExpression(expr, CONDITION_ROOTS)).toEqual({ ok: true });
+    expect(evaluateCondition(expr, ctx({ steps }))).toBe(expected);
+  });
+});
+
+describe('a literal {{ for Go templates handed to tools', () => {
+  it('writes \\{{ as {{ and runs the command through /bin/sh as docker would receive it', () => {
+    const t = parseTemplate("printf '%s\\n' '\\{{.Name}} \\{{ .MemPerc }}' {{ labels.service }}", 'shell');
+    expect(t.parts).toEqual([
+      { lit: "printf '%s\\n' '{{.Name}} {{ .MemPerc }}' " },
+      { expr: 'labels.service' },
+    ]);
+    const cmd = renderTemplate(t, ctx());
+    expect(execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' })).toBe(
+      '{{.Name}} {{ .MemPerc }}\nqcat\n',
+    );
+  });
+  it('also accepts a CEL string literal, {{ "{{" }}', () => {
+    expect(renderTemplate(parseTemplate('x {{ "{{" }}.Name}}', 'text'), ctx())).toBe('x {{.Name}}');
   });
 });

@@ -105,7 +105,7 @@ describe('firebreak validate', () => {
     expect(bad.stdout).toEqual([
       'test/language/fixtures/contacts/unknown-contact.yaml:3:89: unknown contact "dba-oncal" (did you mean "dba-oncall"?)',
       'test/language/fixtures/contacts/unknown-contact.yaml:7:10: unknown on-call chain "databse" (did you mean "database"?)',
-      'test/language/fixtures/contacts/unknown-contact.yaml:8:20: unknown contact "nobody"',
+      'test/language/fixtures/contacts/unknown-contact.yaml:9:31: unknown contact "nobody"',
     ]);
   });
   it('exits 2 on an unknown option', async () => {

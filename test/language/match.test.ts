@@ -1,6 +1,6 @@
 import { parseAlertmanagerWebhook, labelsFingerprint } from '../../frontend/alerts/alertmanager';
 import { isAlertPayloadError } from '../../frontend/alerts/errors';
-import { effectiveSeverity, matchesTrigger } from '../../language/plan/match';
+import { effectiveSeverity, matchesTrigger, severityDecision } from '../../language/plan/match';
 import type { TriggerSpec } from '../../contracts/plan';
 
 const trigger: TriggerSpec = {
@@ -66,6 +66,91 @@ describe('effectiveSeverity', () => {
     expect(effectiveSeverity(plan, { severity: 'info' })).toBe('P1');
     expect(effectiveSeverity(plan, {})).toBe('P1');
     expect(effectiveSeverity(plan, { severity: 'toString' })).toBe('P1');
+  });
+});
+
+describe('triggers for real rule sets', () => {
+  const rules: TriggerSpec = {
+    matchers: [
+      {
+        label: 'alertname',
+        op: 'in',
+        values: ['PostgresqlTooManyConnections', 'PostgreSQLHighConnections'],
+      },
+      { label: 'env', op: 'nin', values: ['staging', 'dev'] },
+    ],
+    any: [
+      [{ label: 'service', op: 'eq', value: 'qcat' }],
+      [{ label: 'job', op: 'eq', value: 'qcat' }],
+      [{ label: 'container_label_com_docker_compose_service', op: 'eq', value: 'qcat' }],
+    ],
+  };
+  it('matches any of several alert names, as awesome-prometheus-alerts and the mixins name them', () => {
+    expect(matchesTrigger(rules, { alertname: 'PostgresqlTooManyConnections', service: 'qcat' })).toBe(true);
+    expect(matchesTrigger(rules, { alertname: 'PostgreSQLHighConnections', service: 'qcat' })).toBe(true);
+    expect(matchesTrigger(rules, { alertname: 'PostgresqlDown', service: 'qcat' })).toBe(false);
+  });
+  it('refuses the listed values with not_in, a missing label reading as empty', () => {
+    const base = { alertname: 'PostgreSQLHighConnections', service: 'qcat' };
+    expect(matchesTrigger(rules, { ...base, env: 'staging' })).toBe(false);
+    expect(matchesTrigger(rules, { ...base, env: 'prod' })).toBe(true);
+    expect(matchesTrigger(rules, base)).toBe(true);
+  });
+  it('matches the service named by any one of several labels', () => {
+    const name = { alertname: 'PostgreSQLHighConnections' };
+    expect(matchesTrigger(rules, { ...name, job: 'qcat' })).toBe(true);
+    expect(matchesTrigger(rules, { ...name, container_label_com_docker_compose_service: 'qcat' })).toBe(true);
+    expect(matchesTrigger(rules, { ...name, job: 'qte' })).toBe(false);
+  });
+});
+
+describe('severity decisions', () => {
+  const runbook = {
+    id: 'x',
+    title: 'x',
+    service: 'qcat',
+    severity: 'P2' as const,
+    owners: [],
+    file: 'x.yaml',
+  };
+  const library = {
+    label: 'severity',
+    map: { critical: 'P1', warning: 'P2', info: 'P3', P0: 'P0' },
+  } as const;
+  it('uses the library-wide mapping when the runbook has none, and says so', () => {
+    const plan = { runbook, trigger: { matchers: [], severityFromLibrary: library } };
+    expect(severityDecision(plan, { severity: 'critical' })).toEqual({
+      severity: 'P1',
+      source: 'library',
+      rule: 'severity="critical" → P1 by the library mapping',
+    });
+    expect(severityDecision(plan, { severity: 'P0' }).severity).toBe('P0');
+  });
+  it("lets the runbook's mapping win for the values it maps, the library's deciding the rest", () => {
+    const plan = {
+      runbook,
+      trigger: {
+        matchers: [],
+        severityFrom: { label: 'severity', map: { critical: 'P0' as const } },
+        severityFromLibrary: library,
+      },
+    };
+    expect(severityDecision(plan, { severity: 'critical' }).rule).toBe(
+      'severity="critical" → P0 by the runbook\'s mapping',
+    );
+    expect(severityDecision(plan, { severity: 'info' })).toMatchObject({ severity: 'P3', source: 'library' });
+  });
+  it("never falls to a more urgent default: an unmapped or missing value keeps the runbook's severity", () => {
+    const plan = { runbook, trigger: { matchers: [], severityFromLibrary: library } };
+    expect(severityDecision(plan, { severity: 'page' })).toEqual({
+      severity: 'P2',
+      source: 'default',
+      rule: 'severity="page" is not mapped: the runbook\'s severity',
+    });
+    expect(severityDecision(plan, {}).rule).toBe('no "severity" label: the runbook\'s severity');
+    expect(severityDecision({ runbook, trigger: { matchers: [] } }, { severity: 'critical' }).severity).toBe(
+      'P2',
+    );
   });
 });
 

@@ -18,7 +18,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-it('renders, evaluates and matches inside a real workflow sandbox', async () => {
+it('renders, evaluates, matches and resolves targets inside a real workflow sandbox', async () => {
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./sandbox-workflow'),
     logger: new DefaultLogger('WARN'),
@@ -29,7 +29,7 @@ it('renders, evaluates and matches inside a real workflow sandbox', async () => 
     workflowBundle,
   });
   const ctx: ExpressionContext = {
-    labels: { service: 'nginx; rm -rf /' },
+    labels: { service: 'nginx; rm -rf /', instance: 'redis://db1:6379' },
     annotations: {},
     alert: { status: 'firing', fingerprint: 'f', startsAt: '', generatorURL: '' },
     vars: { limit: 10 },
@@ -43,5 +43,10 @@ it('renders, evaluates and matches inside a real workflow sandbox', async () => 
       workflowId: 'lang-sandbox-1',
     }),
   );
-  expect(result).toEqual({ command: "systemctl restart 'nginx; rm -rf /'", cond: true, match: true });
+  expect(result).toEqual({
+    command: "systemctl restart 'nginx; rm -rf /'",
+    cond: true,
+    match: true,
+    dial: ['firebreak@10.0.0.5:2222'],
+  });
 });

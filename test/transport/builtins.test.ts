@@ -13,6 +13,7 @@ import { evaluateSuccess, parseTemplate, renderTemplate } from '../../language/e
 import type { HostRecord } from '../../contracts/incident';
 import type { CommandStep, ExpressionContext, TargetSpec } from '../../contracts/plan';
 import { validateRunbook } from '../../frontend/validator';
+import { renderTarget } from '../../language/plan/targets';
 import { createSshExecutor } from '../../services/transport/client';
 import type { SshExecutor } from '../../services/transport/client';
 import { startPostgres, startRedis, startSshd, startSupervisor, TEST_USER } from '../support/services';
@@ -85,7 +86,7 @@ async function runStep(
   const req: RunCommandInput = {
     incidentId: 'inc-1',
     stepId: step.id,
-    target: { ...tgt, hosts: tgt.hosts.map((h) => renderTemplate(h, c)) },
+    target: renderTarget(tgt, c),
     command: renderTemplate(step.command, c),
     secrets: step.secrets,
     sudo: step.sudo,
@@ -130,13 +131,13 @@ describe('postgres.terminate_long_queries', () => {
   }
 
   /** The runbook as an operator would write it; the test compiles it and runs its steps. */
-  const RUNBOOK = `apiVersion: firebreak/v1
+  const runbook = (sshPort: number) => `apiVersion: firebreak/v1
 kind: Runbook
 metadata: { id: t-pg, title: Slow queries, service: postgres, severity: P1, owners: [dba] }
 trigger:
-  match: { alertname: PgSlowQueries }
+  match: { alertname: PgSlowQueries, instance: { exists: true } }
 targets:
-  db: { hosts: ["{{ labels.instance }}"], user: ${TEST_USER} }
+  db: { hosts: ["{{ hostOf(labels.instance) }}"], user: ${TEST_USER}, port: ${sshPort} }
 remediations:
   - id: terminate
     title: Terminate queries older than 3 s
@@ -156,14 +157,15 @@ escalation:
 `;
 
   test('the compiled step terminates a query older than the threshold, leaves a young one alone, and verify passes', async () => {
-    const compiled = validateRunbook(RUNBOOK, 'pg.yaml');
+    const compiled = validateRunbook(runbook(fleet.instances[0]!.port), 'pg.yaml');
     expect(compiled.diagnostics).toEqual([]);
     const plan = compiled.plan!;
     const rem = plan.remediations[0]!;
     const step = rem.run as CommandStep;
     expect(step.action).toBe('postgres.terminate_long_queries');
     const verifyStep = rem.verify!.steps[0]!;
-    const labels = { instance: `127.0.0.1:${fleet.instances[0]!.port}`, pgport: String(pg.port) };
+    // As postgres_exporter labels it: the exporter's host:port, whose host is the database machine.
+    const labels = { instance: '127.0.0.1:9187', pgport: String(pg.port) };
 
     const old = await sleeper('old');
     await new Promise((r) => setTimeout(r, 3500));

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../services/config';
+import { ConfigError, loadConfig, loadTargetSettings } from '../../services/config';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../services/provision';
 
 let home: string;
@@ -104,6 +104,54 @@ describe('loadConfig', () => {
     );
     writeFileSync(join(home, 'firebreak.yaml'), 'inventory: { db: [ { port: 22 } ] }');
     expect(() => loadConfig({ FIREBREAK_HOME: home })).toThrow(/inventory\.db\[0\]: expected a host name/);
+  });
+});
+
+describe('target settings', () => {
+  it('reads inventory aliases, strict inventory and the library severity mapping', () => {
+    writeFileSync(
+      join(home, 'firebreak.yaml'),
+      [
+        'inventory:',
+        "  pg: [{ host: 10.0.0.11, user: ops, aliases: [db1, 'db1:9187', ' db1.prod '] }]",
+        'strictInventory: true',
+        'severityFrom: { map: { critical: P1, warning: P2 } }',
+      ].join('\n'),
+    );
+    const c = loadConfig({ FIREBREAK_HOME: home });
+    expect(c.inventory.pg).toEqual([
+      { host: '10.0.0.11', user: 'ops', aliases: ['db1', 'db1:9187', 'db1.prod'] },
+    ]);
+    expect(c.strictInventory).toBe(true);
+    expect(c.severityFrom).toEqual({ label: 'severity', map: { critical: 'P1', warning: 'P2' } });
+    expect(loadConfig({ FIREBREAK_HOME: home, FIREBREAK_STRICT_INVENTORY: 'false' }).strictInventory).toBe(
+      false,
+    );
+    expect(loadTargetSettings({ FIREBREAK_HOME: home }, '/')).toEqual({
+      inventory: c.inventory,
+      strictInventory: true,
+      severityFrom: c.severityFrom,
+    });
+  });
+
+  it.each([
+    ['inventory: { pg: [{ host: "db1; id" }] }', /inventory\.pg\[0\]\.host: "db1; id" is not a host name/],
+    [
+      'inventory: { pg: [{ host: db1, aliases: db1 }] }',
+      /inventory\.pg\[0\]\.aliases: expected a list of names/,
+    ],
+    [
+      'inventory: { pg: [{ host: db1, port: 70000 }] }',
+      /inventory\.pg\[0\]\.port: expected a port 1\.\.65535/,
+    ],
+    ['inventory: { pg: [{ host: db1, alias: [x] }] }', /inventory\.pg\[0\]\.alias: unknown key/],
+    [
+      'severityFrom: { map: { critical: urgent } }',
+      /severityFrom\.map\.critical: expected one of P0, P1, P2, P3/,
+    ],
+  ])('refuses %s naming the entry at fault', (yaml, message) => {
+    writeFileSync(join(home, 'firebreak.yaml'), yaml);
+    expect(() => loadConfig({ FIREBREAK_HOME: home })).toThrow(message);
   });
 });
 

@@ -68,6 +68,24 @@ describe('recorded incident histories', () => {
     ]);
   });
 
+  it('cover the failed-step and when-error patches of issue #12', () => {
+    const history = JSON.parse(readFileSync(join(FIXTURES_DIR, 'when-error-escalated.json'), 'utf8')) as {
+      events: {
+        markerRecordedEventAttributes?: { details?: Record<string, { payloads?: { data: string }[] }> };
+      }[];
+    };
+    const patches = history.events.flatMap((e) =>
+      (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
+        (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+      ),
+    );
+    expect(patches).toEqual([
+      'local-oncall-lookup',
+      'failed-step-in-context',
+      'when-error-follows-on-failure',
+    ]);
+  });
+
   for (const file of files) {
     it(`replays ${file} deterministically against the current workflow code`, async () => {
       const history = fixtureToHistory(JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8')));

@@ -4,7 +4,7 @@
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { FAILURE_TYPES } from '../../contracts/failures';
-import type { OnCallSnapshot } from '../../contracts/incident';
+import type { HostRecord, OnCallSnapshot } from '../../contracts/incident';
 import type { Plan } from '../../contracts/plan';
 
 /** Thrown out of the wait for a human when history is long: the top level continues-as-new. */
@@ -39,6 +39,20 @@ export function unknownOutcome(e: unknown): boolean {
 export function errorMessage(e: unknown): string {
   if (e instanceof ActivityFailure && e.cause) return e.cause.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The per-host records a failed `runCommand` carried (its first detail, `{ hosts }`), for the
+ * hosts that did answer; none when the step failed before any host did.
+ */
+export function failureHosts(e: unknown): HostRecord[] {
+  const cause = e instanceof ActivityFailure ? e.cause : e;
+  if (!(cause instanceof ApplicationFailure)) return [];
+  const detail = cause.details?.[0] as { hosts?: unknown } | undefined;
+  if (!Array.isArray(detail?.hosts)) return [];
+  return (detail.hosts as unknown[]).filter(
+    (h): h is HostRecord => typeof h === 'object' && h !== null && typeof (h as HostRecord).host === 'string',
+  );
 }
 
 /** Fallback on-call facts from the plan alone, used when resolveOnCall keeps failing. */

@@ -121,7 +121,12 @@ export class MainFlow {
 
   private async diagnostic(d: DiagnosticStep): Promise<void> {
     const rec = this.store.newStep(d.step.id, 'diagnostic', d.step, d.step.title, true);
-    if (!this.steps.checkWhen(rec, d.when)) return;
+    const decision = this.steps.checkWhen(rec, d.when, d.onFailure);
+    if (decision === 'escalate') {
+      this.clock.escalateOnDiagnosticFailure(`diagnostic ${rec.id}: its when: condition failed to evaluate`);
+      throw new StopFlow('escalated');
+    }
+    if (decision !== 'run') return;
     const ok = await this.steps.execute(rec, d.step);
     if (!ok && d.onFailure === 'escalate') {
       this.clock.escalateOnDiagnosticFailure(
@@ -137,7 +142,9 @@ export class MainFlow {
     let succeeded = 0;
     for (const r of this.plan.remediations) {
       const rec = store.newStep(r.id, 'remediation', r.run, r.title, r.approval === 'auto');
-      if (!steps.checkWhen(rec, r.when)) continue;
+      const decision = steps.checkWhen(rec, r.when, r.onFailure);
+      if (decision === 'escalate' || decision === 'abort') this.remediationFailed(r, rec);
+      if (decision !== 'run') continue;
       if (r.approval === 'required') {
         this.requestApproval(r, rec);
         const decided = await condition(() => control.decisions.has(r.id), r.approvalTimeoutMs);

@@ -5,17 +5,56 @@
 import {
   ApplicationFailure,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from '../../activities/types';
 import { FAILURE_TYPES } from '../../contracts/failures';
+import type { HostRecord } from '../../contracts/incident';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../contracts/plan';
-import { evaluateCondition, evaluateSuccess, renderTemplate } from '../lang';
-import { errorMessage, workerLost } from './failures';
+import { evaluateCondition, evaluateSuccess, renderTarget, renderTemplate } from '../lang';
+import { errorMessage, failureHosts, workerLost } from './failures';
 import { recoverOutcome } from './recovery';
 import type { IncidentStore, StepView } from './store';
+
+/**
+ * A `when:` that fails to evaluate is handled as the step's `on_failure` says (escalate, abort)
+ * instead of always skipping the step. Incidents started before replay the old path.
+ */
+export const WHEN_ERROR_PATCH = 'when-error-follows-on-failure';
+/**
+ * A step that failed before any host answered (no connection, a refused target) is in `steps`
+ * (`ok: false`), so later `when:` conditions read false instead of failing on a missing key.
+ */
+export const FAILED_STEP_PATCH = 'failed-step-in-context';
+
+/** What a step's `when:` guard decided: run it, skip it, or (it failed to evaluate) escalate or abort. */
+export type WhenDecision = 'run' | 'skip' | 'escalate' | 'abort';
+
+/** The step outcome expressions see, from its per-host records. */
+export function outcomeOf(hosts: readonly HostRecord[]): StepOutcome {
+  const first = hosts[0];
+  const allOk = hosts.length > 0 && hosts.every((h) => h.ok);
+  return {
+    ok: allOk,
+    anyOk: hosts.some((h) => h.ok),
+    allOk,
+    exitCode: first?.exitCode ?? null,
+    stdout: first?.stdout ?? '',
+    stderr: first?.stderr ?? '',
+    values: first?.values ?? {},
+    hosts: hosts.map((h) => ({
+      host: h.host,
+      ok: h.ok,
+      exitCode: h.exitCode,
+      stdout: h.stdout,
+      stderr: h.stderr,
+      values: h.values,
+    })),
+  };
+}
 
 /** Heartbeat timeout for commands: a dead worker is noticed this fast, not after the step timeout. */
 export const COMMAND_HEARTBEAT_MS = 10_000;
@@ -51,9 +90,17 @@ export class StepRunner {
     private readonly ctx: ExpressionContext,
   ) {}
 
-  /** Evaluates a step's `when:` guard (none: run); a false or failing guard skips the step. */
-  checkWhen(rec: StepView, when: string | undefined): boolean {
-    if (when === undefined) return true;
+  /**
+   * Evaluates a step's `when:` guard (none: run); false skips the step. A guard that fails to
+   * evaluate is recorded, and handled as `onFailure` says: continue skips, escalate and abort
+   * fail the step and tell the caller to stop.
+   */
+  checkWhen(
+    rec: StepView,
+    when: string | undefined,
+    onFailure: 'continue' | 'escalate' | 'abort',
+  ): WhenDecision {
+    if (when === undefined) return 'run';
     let result = false;
     let error: string | undefined;
     try {
@@ -61,8 +108,12 @@ export class StepRunner {
     } catch (e) {
       error = errorMessage(e);
     }
-    this.store.conditionEvaluated(rec, when, result, error);
-    return result;
+    if (error === undefined || onFailure === 'continue' || !patched(WHEN_ERROR_PATCH)) {
+      this.store.conditionEvaluated(rec, when, result, error);
+      return result ? 'run' : 'skip';
+    }
+    this.store.conditionEvaluated(rec, when, false, error, true);
+    return onFailure;
   }
 
   /** Runs one executable step into `rec`; returns whether it succeeded. */
@@ -92,6 +143,8 @@ export class StepRunner {
         throw e;
       }
       store.stepError(rec, errorMessage(e));
+      if (!(rec.id in this.ctx.steps) && patched(FAILED_STEP_PATCH))
+        this.ctx.steps[rec.id] = outcomeOf(failureHosts(e));
       ok = false;
     }
     store.stepFinished(rec, ok);
@@ -108,8 +161,10 @@ export class StepRunner {
     const target = this.plan.targets[step.target];
     if (!target) return undefined;
     try {
-      const hosts = target.hosts.map((t) => renderTemplate(t, this.ctx).trim()).filter((h) => h !== '');
-      if (target.group) hosts.push(`group:${target.group}`);
+      // The same rendering the run uses (renderTarget), so approvers see the hosts it will contact.
+      const resolved = renderTarget(target, this.ctx);
+      const hosts = [...resolved.hosts];
+      if (resolved.group) hosts.push(`group:${resolved.group}`);
       if (hosts.length === 0 && target.transport === 'local') hosts.push('local');
       return { command: renderTemplate(step.command, this.ctx), target: step.target, hosts };
     } catch {
@@ -129,16 +184,16 @@ export class StepRunner {
         `step ${step.id} names unknown target "${step.target}"`,
         FAILURE_TYPES.unknownTarget,
       );
-    const hosts = target.hosts.map((t) => renderTemplate(t, ctx).trim()).filter((h) => h !== '');
+    const resolved = renderTarget(target, ctx);
     const command = renderTemplate(step.command, ctx);
     store.commandRendered(rec, command, step.target);
     const env: Record<string, string> = {};
     for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
-    const run = proxyFor(step, hosts.length, target.concurrency);
+    const run = proxyFor(step, resolved.hosts.length, target.concurrency);
     const request: RunCommandInput = {
       incidentId: store.state.id,
       stepId: rec.id,
-      target: { ...target, hosts },
+      target: resolved,
       command,
       secrets: step.secrets,
       sudo: step.sudo,
@@ -169,16 +224,7 @@ export class StepRunner {
     this.store.setHosts(rec, hosts);
     const ok = hosts.length > 0 && hosts.every((h) => h.ok);
     if (hosts.length === 0) this.store.stepError(rec, `target ${step.target} resolved to no hosts`);
-    const first = hosts[0];
-    const outcome: StepOutcome = {
-      ok,
-      exitCode: first?.exitCode ?? null,
-      stdout: first?.stdout ?? '',
-      stderr: first?.stderr ?? '',
-      values: first?.values ?? {},
-      hosts: hosts.map((h) => ({ host: h.host, ok: h.ok, exitCode: h.exitCode, values: h.values })),
-    };
-    this.ctx.steps[rec.id] = outcome;
+    this.ctx.steps[rec.id] = outcomeOf(hosts);
     return ok;
   }
 }

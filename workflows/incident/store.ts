@@ -269,12 +269,27 @@ export class IncidentStore {
   }
 
   /** The `when:` condition of `rec` evaluated; a false (or failed) one skips the step. */
-  conditionEvaluated(rec: StepView, expr: string, result: boolean, error: string | undefined): void {
+  /**
+   * Records a `when:` outcome. False skips the step; with `failed`, a condition that could not be
+   * evaluated fails the step instead (its `on_failure` is escalate or abort).
+   */
+  conditionEvaluated(
+    rec: StepView,
+    expr: string,
+    result: boolean,
+    error: string | undefined,
+    failed = false,
+  ): void {
     this.w(rec).condition = { expr, result, ...(error ? { error } : {}) };
     this.record('condition_evaluated', `${rec.id}: ${expr} → ${error ? `error: ${error}` : String(result)}`, {
       stepId: rec.id,
       data: { expr, result, ...(error ? { error } : {}) },
     });
+    if (failed) {
+      this.stepError(rec, `condition ${expr} failed to evaluate: ${error ?? 'unknown error'}`);
+      this.stepFinished(rec, false);
+      return;
+    }
     if (!result) {
       this.w(rec).status = 'skipped';
       this.record(

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -209,6 +210,45 @@ const SCENARIOS: Record<
       await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'failed', comment: 'db down' }] });
     },
   },
+  // Issue #12 (WHEN_ERROR_PATCH, FAILED_STEP_PATCH): a step that could not run is in `steps`
+  // (ok false), and a `when:` that fails to evaluate on an escalate step escalates.
+  'when-error-escalated': {
+    plan: () =>
+      makePlan(
+        {
+          diagnostics: [
+            { parallel: false, steps: [{ step: commandStep('unreachable', 'true'), onFailure: 'continue' }] },
+            {
+              parallel: false,
+              steps: [
+                {
+                  step: commandStep('fallback', 'true'),
+                  when: '!steps.unreachable.ok',
+                  onFailure: 'continue',
+                },
+              ],
+            },
+            {
+              parallel: false,
+              steps: [
+                {
+                  step: commandStep('guarded', 'true'),
+                  when: 'steps.fallback.values.missing > 3',
+                  onFailure: 'escalate',
+                },
+              ],
+            },
+          ],
+          remediations: [remediation('never', 'true')],
+          resolution: { mode: 'verify', timeoutMs: 30 * 60_000 },
+        },
+        'P2',
+      ),
+    async drive(h) {
+      await until(h, (s) => s.status === 'escalated');
+      await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'failed' }] });
+    },
+  },
   'remediation-failed-escalated': {
     plan: () => {
       const p = basePlan();
@@ -256,7 +296,13 @@ export async function recordAll(only: string[] = []): Promise<string[]> {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: fakeActivities({ 'broken-fix': 1, 'broken-probe': 1 }),
+      activities: fakeActivities({
+        'broken-fix': 1,
+        'broken-probe': 1,
+        unreachable: () => {
+          throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
+        },
+      }),
     });
     await worker.runUntil(async () => {
       for (const [name, sc] of Object.entries(SCENARIOS)) {
