@@ -39,6 +39,7 @@ export interface IntakeAuth {
   readonly personTokenCount: number;
 }
 
+/** How reads and console sessions work (sessions default to a random key: tests only). */
 export interface AuthOptions {
   sessions?: SessionKeys;
   openReads?: boolean;

@@ -15,6 +15,7 @@ export function isLoopback(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
+/** What decides whether the intake may listen where it is told to. */
 export interface ExposureFacts {
   host: string;
   alertToken: boolean;

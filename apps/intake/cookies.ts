@@ -18,6 +18,7 @@ export function readCookies(req: FastifyRequest): Record<string, string> {
   return out;
 }
 
+/** How long a cookie lives and whether it travels over https only. */
 export interface CookieOptions {
   /** Seconds; 0 deletes the cookie. */
   maxAge: number;

@@ -6,6 +6,7 @@
 import type { FirebreakConfig } from '../../services/config/types';
 import { SecretStore } from '../../services/secrets';
 
+/** The masker of what the console shows, and the secret values behind it. */
 export interface IntakeMasking {
   mask(text: string): string;
   /** The secret values (for the report renderer's own masking). */

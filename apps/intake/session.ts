@@ -42,6 +42,7 @@ export function tokenFingerprint(token: string): string {
   return createHash('sha256').update(token).digest('base64url').slice(0, 16);
 }
 
+/** Issues and reads sessions and form tokens under keys derived from the approval key. */
 export class SessionKeys {
   private readonly key: Buffer;
   /** Sessions signed out on this intake, until they would have expired anyway. */

@@ -10,6 +10,7 @@ import { escalationLabel } from '../../contracts/notifications';
 import type { Person } from '../../contracts/incident';
 import { identityLine, identityOf, oneLine } from './identity';
 
+/** A rendered mail: subject, plain text and HTML. */
 export interface RenderedMail {
   subject: string;
   text: string;
@@ -24,6 +25,7 @@ export interface ApprovalLinks {
   expiresAt: string;
 }
 
+/** The links one recipient's mail carries. */
 export interface MailLinks {
   /** The incident's console page (HTML to a browser, JSON to `Accept: application/json`). */
   incidentUrl?: string;

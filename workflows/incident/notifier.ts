@@ -54,6 +54,7 @@ export interface NoticeExtra {
 
 type Failed = { mail: MailRequest; error: string };
 
+/** Queues, combines, sends and retries the incident's notices (see the module comment). */
 export class Notifier {
   /** Whether this incident notifies the combined, durable way ({@link NOTIFY_PATCH}). */
   private readonly combined: boolean;

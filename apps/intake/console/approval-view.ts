@@ -10,6 +10,7 @@ import type { Html } from './html';
 
 type Mask = (text: string) => string;
 
+/** What the confirmation page of one approval link shows. */
 export interface ConfirmFacts {
   claims: ApprovalClaims;
   state: IncidentState;

@@ -70,6 +70,7 @@ function bareRow(w: WorkflowExecutionInfo): IncidentRow {
   };
 }
 
+/** Reads incidents for the console (and approval links), caching final states of ended runs. */
 export class IncidentReader {
   /** Final states of ended runs by run id (they never change). */
   private readonly finals = new Map<string, IncidentState>();

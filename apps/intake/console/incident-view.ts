@@ -14,6 +14,7 @@ import { stepsView, timelineView } from './steps-view';
 
 type Mask = (text: string) => string;
 
+/** Where the incident page links to: its report, and the workflow in the Temporal UI. */
 export interface IncidentPageLinks {
   report: string;
   temporal?: string;

@@ -17,12 +17,14 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
+/** Who is looking at a page. */
 export interface Viewer {
   person: string;
   /** The sign-out form's token; absent for a Bearer caller (nothing to sign out of). */
   csrf?: string;
 }
 
+/** One console page: its title, viewer, live topic, flash message and body. */
 export interface PageOptions {
   title: string;
   viewer?: Viewer;

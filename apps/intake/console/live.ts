@@ -16,6 +16,7 @@ interface Topic {
   polling: boolean;
 }
 
+/** The event streams of one intake, one shared poller per watched topic. */
 export class LiveHub {
   private readonly topics = new Map<string, Topic>();
   private readonly keepalive: NodeJS.Timeout;
