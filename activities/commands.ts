@@ -13,7 +13,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { workerSettings } from '../services/config';
 import type { FirebreakConfig } from '../services/config/types';
 import type { HostRecord } from '../contracts/incident';
 import { SecretStore } from '../services/secrets';
@@ -23,17 +23,22 @@ import { mapLimit, resolveEndpoints } from '../services/transport/hosts';
 import { createLocalExecutor } from '../services/transport/local';
 import { runOnEndpoint } from '../services/transport/runner';
 import type { Endpoint, Executor } from '../services/transport/transport';
-import { buildStdin, buildWrapper } from '../services/transport/wrapper';
+import { buildStdin, buildWrapper, newMarkerNonce } from '../services/transport/wrapper';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from './types';
 
 export interface CommandActivityDeps {
-  config: Pick<FirebreakConfig, 'home' | 'ssh' | 'inventory' | 'secrets' | 'strictInventory'>;
+  config: Pick<FirebreakConfig, 'home' | 'ssh' | 'inventory' | 'secrets' | 'strictInventory' | 'worker'>;
   /** Secret resolver + masker; default built from `config.secrets`. Share it to mask elsewhere. */
   secrets?: SecretStore;
   /** Transports; defaults: a local executor and a pooled SSH executor built from `config.ssh`. */
   transports?: { local?: Executor; ssh?: Executor };
   /** How often to heartbeat while a command runs (default: a third of the heartbeat timeout, ≤ 5 s). */
   heartbeatMs?: number;
+  /**
+   * Name local results `local@<hostId>` (the worker sets it): the timeline and the report then
+   * say which machine ran each local step. Default: plain `local`.
+   */
+  hostLabel?: boolean;
 }
 
 /** Activity context when running inside a Temporal activity, undefined when called directly. */
@@ -48,18 +53,24 @@ function activityContext(): Context | undefined {
 /** Cap used when a step gives none (the compiler's default too). */
 export const DEFAULT_OUTPUT_CAP_BYTES = 64 * 1024;
 
-const LOCAL_ENDPOINT: Endpoint = { label: 'local', host: 'localhost', port: 0, user: '' };
-
 export function createCommandActivities(deps: CommandActivityDeps): Pick<IncidentActivities, 'runCommand'> {
   const store = deps.secrets ?? new SecretStore(deps.config.secrets);
   let local = deps.transports?.local;
   let ssh = deps.transports?.ssh;
+  const machine = workerSettings(deps.config);
+  const localEndpoint: Endpoint = {
+    label: deps.hostLabel ? `local@${machine.hostId}` : 'local',
+    host: 'localhost',
+    port: 0,
+    user: '',
+  };
   const executorFor = (kind: 'local' | 'ssh'): Executor => {
     if (kind === 'local') {
       if (!local) {
         mkdirSync(deps.config.home, { recursive: true });
         local = createLocalExecutor({
-          idempotencyDir: join(deps.config.home, 'idem'),
+          // Claims live where every worker of this machine sees them, like an SSH target's do.
+          idempotencyDir: machine.localIdempotencyDir,
           cwd: deps.config.home,
         });
       }
@@ -83,11 +94,12 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
     };
     const script = buildWrapper(spec);
-    const stdin = buildStdin(input.secrets, values);
+    const markerNonce = newMarkerNonce();
+    const stdin = buildStdin(input.secrets, values, markerNonce);
     const executor = executorFor(input.target.transport);
     const endpoints =
       input.target.transport === 'local'
-        ? [LOCAL_ENDPOINT]
+        ? [localEndpoint]
         : resolveEndpoints(input.target, deps.config.inventory, {
             strictInventory: deps.config.strictInventory ?? false,
           });
@@ -118,6 +130,7 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
             outputCapBytes: input.outputCapBytes > 0 ? input.outputCapBytes : DEFAULT_OUTPUT_CAP_BYTES,
             extract: input.extract,
             ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+            markerNonce,
             mask: (t) => store.mask(t),
             ...(signal ? { signal } : {}),
             abortReason: abortReason(ep),

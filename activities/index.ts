@@ -15,7 +15,8 @@ import { createCommandActivities } from './commands';
 import { createNotifyActivities } from './notify';
 import { createOnCallActivities } from './oncall';
 import { createReportActivities } from './report';
-import type { IncidentActivities } from './types';
+import type { IncidentActivities, LocalHost } from './types';
+import { workerSettings } from '../services/config';
 
 export type { IncidentActivities } from './types';
 
@@ -30,6 +31,12 @@ export interface ActivityDeps {
   transports?: { local?: Executor; ssh?: Executor };
   /** Replace individual activities (tests). */
   overrides?: Partial<IncidentActivities>;
+  /**
+   * The machine this worker runs on and the task queue only its workers poll (set by the worker,
+   * which polls it): `pinLocalHost` answers with it. Default: this machine's host id and no queue
+   * of its own, so local steps stay on the incident's queue.
+   */
+  localHost?: LocalHost;
   log?: (line: string) => void;
 }
 
@@ -56,6 +63,7 @@ export function createActivities(deps: ActivityDeps): IncidentActivities {
         config,
         secrets,
         ...(deps.transports ? { transports: deps.transports } : {}),
+        hostLabel: true,
       });
   const oncall = o.resolveOnCall
     ? undefined
@@ -81,7 +89,9 @@ export function createActivities(deps: ActivityDeps): IncidentActivities {
         },
       });
 
+  const localHost: LocalHost = deps.localHost ?? { hostId: workerSettings(config).hostId };
   return {
+    pinLocalHost: o.pinLocalHost ?? (async () => localHost),
     resolveOnCall: o.resolveOnCall ?? oncall!.resolveOnCall,
     runCommand: o.runCommand ?? commands!.runCommand,
     sendNotification: o.sendNotification ?? notify!.sendNotification,

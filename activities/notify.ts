@@ -17,6 +17,7 @@ import type {
   NotificationBatchInput,
 } from '../contracts/notifications';
 import type { Person } from '../contracts/incident';
+import { workflowIdOfIncident } from '../language/plan/context';
 import type { Mailer } from '../services/notify/mailer';
 import { approvalUrl, signApproval } from '../services/notify/links';
 import { renderMail } from '../services/notify/templates';
@@ -95,7 +96,7 @@ function linksFor(
     incidentUrl: `${incidentBase}/${id}`,
     ...(uiBase
       ? {
-          temporalUrl: `${uiBase.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${id}`,
+          temporalUrl: `${uiBase.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowIdOfIncident(input.incidentId))}`,
         }
       : {}),
     approvals,

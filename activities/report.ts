@@ -3,6 +3,9 @@
  * and `.html`, and mails it (HTML body, Markdown attached) to the recipients. Files are written
  * first and rewritten whole on every attempt, so a retry after a mail failure is harmless.
  */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FirebreakConfig } from '../services/config/types';
@@ -12,6 +15,8 @@ import { unsafeReportPath } from '../services/report/errors';
 import type { Masker, ReportOptions } from '../services/report';
 import { combineMaskers, createMasker, renderReports } from '../services/report';
 import { SecretStore } from '../services/secrets';
+import { FAILURE_TYPES } from '../contracts/failures';
+import type { IncidentState } from '../contracts/incident';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */
@@ -38,6 +43,8 @@ export interface ReportActivityDeps {
   masker?: Masker | { mask(text: string): string };
   /** Secret values to mask; default: every secret configured in `config.secrets` that resolves. */
   secrets?: SecretValues;
+  /** Reads an incident's current state; default: a query through the worker's client (activity context). */
+  stateOf?: (incidentId: string) => Promise<IncidentState>;
 }
 
 /** File-name stem for an incident id: kept when already safe, otherwise unsafe characters replaced. */
@@ -65,6 +72,48 @@ function isPermanentMailError(err: unknown): boolean {
   const code = e.cause?.responseCode ?? e.responseCode;
   if (typeof code === 'number') return code >= 500 && code < 600;
   return typeof e.message === 'string' && /\b5\d\d[ -]5\.\d{1,3}\.\d{1,3}\b/u.test(e.message);
+}
+
+/** The activity's own incident: its workflow id, when it runs as an activity. */
+function ownWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The incident workflow's state query (workflows/definitions.ts `stateQuery`). */
+export const STATE_QUERY = 'state';
+
+/** Queries the incident through the client of the worker running this activity, if there is one. */
+function queryThroughWorker(): ReportActivityDeps['stateOf'] {
+  let client: Client;
+  try {
+    client = Context.current().client;
+  } catch {
+    return undefined;
+  }
+  // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
+  return (id) => client.workflow.getHandle(id).query<IncidentState>(STATE_QUERY);
+}
+
+/** The state to report: given in the input (older workflows), or read from the incident itself. */
+async function stateFor(
+  input: WriteReportInput,
+  stateOf: ReportActivityDeps['stateOf'],
+): Promise<IncidentState> {
+  if (input.state) return input.state;
+  const id = input.incidentId ?? ownWorkflowId();
+  const read = stateOf ?? queryThroughWorker();
+  if (!id || !read) {
+    throw ApplicationFailure.nonRetryable(
+      `writeReport for ${id ?? 'an unknown incident'}: no state given and no way to read it`,
+      FAILURE_TYPES.invalidReportState,
+    );
+  }
+  // A failed query (Temporal unreachable) is transient: a plain error, so the activity is retried.
+  return read(id);
 }
 
 function oneLine(text: string): string {
@@ -95,7 +144,7 @@ export function createReportActivities(deps: ReportActivityDeps): Pick<IncidentA
 
   return {
     async writeReport(input: WriteReportInput): Promise<WriteReportResult> {
-      const { state } = input;
+      const state = await stateFor(input, deps.stateOf);
       const opts: ReportOptions = {
         secrets: await secretValues(),
         links: {

@@ -15,7 +15,13 @@ export type { NotificationInput, NotificationResult } from '../contracts/notific
 export type { ResolveOnCallInput } from '../contracts/oncall';
 
 export interface WriteReportInput {
-  state: IncidentState;
+  /**
+   * The final state. Workflows since the `report-reads-state` patch leave it out (it is the
+   * largest payload an incident's history would carry): the activity queries the incident for it.
+   */
+  state?: IncidentState;
+  /** The incident (workflow id) whose state the activity reads when `state` is absent. */
+  incidentId?: string;
   /** Recipients of the report mail (person ids). */
   to: string[];
   links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
@@ -28,7 +34,19 @@ export interface WriteReportResult {
   error?: string;
 }
 
+/**
+ * The machine a worker runs on, as `pinLocalHost` reports it: an incident's `transport: local`
+ * steps all run there, through `taskQueue`, which only that machine's workers poll.
+ */
+export interface LocalHost {
+  hostId: string;
+  /** Absent when the worker polls no per-host queue (tests): local steps stay on the incident's queue. */
+  taskQueue?: string;
+}
+
 export interface IncidentActivities {
+  /** Which machine answers: the first local step of an incident pins all its local steps there. */
+  pinLocalHost(): Promise<LocalHost>;
   resolveOnCall(input: ResolveOnCallInput): Promise<OnCallSnapshot>;
   runCommand(input: RunCommandInput): Promise<RunCommandResult>;
   sendNotification(input: NotificationInput): Promise<NotificationResult>;

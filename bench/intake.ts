@@ -13,6 +13,10 @@
  * round is printed too. `--db-file` runs the server on a SQLite file (the engine's default)
  * instead of in memory (the dev server's default).
  *
+ * The Temporal is chosen as every benchmark chooses it (bench/temporal-target.ts): the embedded
+ * dev server by default, an existing server or cluster with `--address host:port` (or
+ * TEMPORAL_ADDRESS), or the provisioned Temporal server on PostgreSQL with `--cluster`.
+ *
  * Senders: 16 keep-alive clients (an HA pair of Alertmanagers flushing eight groups each), then
  * one contrast round with 32. A storm's first deliveries are all starts, which the dev server
  * (one SQLite connection) completes at ~500/s on this machine, so receipt → started grows with the
@@ -21,6 +25,7 @@
  *
  *   npm run bench:intake -- [--deliveries 5000] [--fingerprints 200] [--concurrency 16] [--rounds 3]
  *                           [--contrast 32 | --no-contrast] [--db-file [--sync-full]] [--ssh-runs 30] [--skip-ssh]
+ *                           [--address host:port [--namespace NS] | --cluster]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,11 +39,14 @@ import { createMailer } from '../services/notify/mailer';
 import { parseOnCall } from '../services/oncall';
 import type { CommandStep, Plan } from '../contracts/plan';
 import { startSshd } from '../test/support/services';
-import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
+import { workflowBundle } from '../test/support/temporal';
 import { startWorker } from '../worker';
 import { INCIDENT_WORKFLOW, incidentWorkflowId, stateQuery } from '../workflows/definitions';
+import { benchConfig } from './config';
 import { payload } from './intake-load';
 import type { LoadResult, LoadSpec } from './intake-load';
+import { benchTemporal } from './temporal-target';
+import type { BenchTemporal } from './temporal-target';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -98,41 +106,23 @@ async function main(): Promise<void> {
   const persistent = process.argv.includes('--db-file');
   const sync = process.argv.includes('--sync-full') ? 'full' : 'normal';
   const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-'));
-  process.stderr.write('bench:intake starting the Temporal dev server...\n');
-  // The engine's own flags (engine/devserver.ts); --db-file adds its persistent SQLite file.
-  const env = await createDevServerEnv(persistent ? path.join(home, 'temporal.db') : undefined, sync);
-  const taskQueue = 'bench-intake';
+  process.stderr.write('bench:intake starting or connecting to Temporal...\n');
+  // The dev server runs with the engine's own flags (engine/devserver.ts); --db-file adds its file.
+  const env = await benchTemporal(process.argv, process.env, {
+    ...(persistent ? { dbFile: path.join(home, 'temporal.db') } : {}),
+    sync,
+  });
+  // A queue of its own per run: an existing cluster may hold earlier runs' incidents.
+  const run = Date.now().toString(36);
+  const taskQueue = `bench-intake-${run}`;
+  const base = benchConfig(home, taskQueue);
   const config: FirebreakConfig = {
-    home,
-    runbooksDir: home,
-    oncallFile: path.join(home, 'oncall.yaml'),
-    temporal: { namespace: 'default', taskQueue },
-    intake: {
-      host: '127.0.0.1',
-      port: 0,
-      publicUrl: 'http://127.0.0.1',
-      bodyLimitBytes: 1 << 20,
-      tokens: {},
-    },
-    mail: { from: 'bench@example.com', outboxDir: path.join(home, 'outbox') },
-    reportsDir: path.join(home, 'reports'),
-    approvalSigningKey: 'bench-key-0123456789abcdef',
-    approvalLinkTtlMs: 3_600_000,
-    ssh: {
-      knownHostsFile: '/dev/null',
-      useAgent: false,
-      acceptUnknownHosts: false,
-      connectTimeoutMs: 1000,
-      keepaliveIntervalMs: 10_000,
-      poolMaxPerHost: 1,
-      poolIdleMs: 1000,
-    },
-    inventory: {},
-    secrets: {},
+    ...base,
+    temporal: { address: env.address, namespace: env.namespace, taskQueue },
   };
   let startLatencies: number[] = [];
   // A client over the SDK's native (Rust) connection: measurably cheaper per call than grpc-js.
-  const client = new Client({ connection: env.nativeConnection });
+  const client = new Client({ connection: env.connection, namespace: env.namespace });
   const intake = await startIntake(config, {
     client,
     library: libraryFromPlans([plan]),
@@ -151,7 +141,7 @@ async function main(): Promise<void> {
       // Each round is a fresh storm: new fingerprints, so its first deliveries are all starts.
       const fps = Array.from(
         { length: fingerprints },
-        (_, i) => `r${r}-fp${i.toString(16).padStart(6, '0')}`,
+        (_, i) => `${run}r${r}-fp${i.toString(16).padStart(6, '0')}`,
       );
       startLatencies = [];
       // The load runs on its own thread (own event loop) so it does not steal the intake's.
@@ -166,7 +156,8 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const starts = startLatencies;
 
-      // Read back: exactly one run per fingerprint, and every delivery is in some history.
+      // Read back: exactly one run per fingerprint, and every delivery in its history exactly once:
+      // each is a signal (a starting delivery comes as the start's own signal, signal-with-start).
       let inputs = 0;
       let signals = 0;
       for (const fp of fps) {
@@ -176,7 +167,7 @@ async function main(): Promise<void> {
           if (e.workflowExecutionSignaledEventAttributes) signals++;
         }
       }
-      const ok = inputs === fingerprints && load.started + signals === deliveries;
+      const ok = inputs === fingerprints && load.started === fingerprints && signals === deliveries;
       process.stderr.write(
         `  round ${r} (${clients} clients): ${(deliveries / seconds).toFixed(0)} alerts/s, receipt → started p99 ${fmt(pct(starts, 99))}\n`,
       );
@@ -187,19 +178,19 @@ async function main(): Promise<void> {
     for (let r = 1; r <= rounds; r++) results.push(await runRound(String(r), concurrency));
     const contrast = contrastClients > 0 ? await runRound('x', contrastClients) : undefined;
     const count = await client.workflow.count(
-      `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-r'`,
+      `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-${run}r'`,
     );
 
     const sshLines = process.argv.includes('--skip-ssh')
       ? ['  receipt → ssh cmd   skipped (--skip-ssh)']
-      : await sshPhase(env, config, client, arg('ssh-runs', 30));
+      : await sshPhase(env, config, client, arg('ssh-runs', 30), run);
     const rate = (x: Round) => deliveries / x.seconds;
     const describe = (label: string, x: Round) =>
-      `  ${label.padEnd(20)}${rate(x).toFixed(0)} alerts/s; http p50 ${fmt(pct(x.load.http, 50))} p99 ${fmt(pct(x.load.http, 99))}; receipt → started p50 ${fmt(pct(x.starts, 50))} p99 ${fmt(pct(x.starts, 99))}; ${x.load.failed} non-202; ${x.inputs} incidents, ${x.load.started} + ${x.signals} deliveries in history (${x.ok ? 'counts add up' : 'COUNTS DO NOT ADD UP'})`;
+      `  ${label.padEnd(20)}${rate(x).toFixed(0)} alerts/s; http p50 ${fmt(pct(x.load.http, 50))} p99 ${fmt(pct(x.load.http, 99))}; receipt → started p50 ${fmt(pct(x.starts, 50))} p99 ${fmt(pct(x.starts, 99))}; ${x.load.failed} non-202; ${x.inputs} incidents (${x.load.started} answered started), ${x.signals} deliveries in history (${x.ok ? 'counts add up' : 'COUNTS DO NOT ADD UP'})`;
     const perRound = results.map((x, i) => describe(`round ${i + 1}`, x));
     const all = contrast ? [...results, contrast] : results;
     const lines = [
-      `bench:intake  ${rounds} rounds of ${deliveries} deliveries over ${fingerprints} new fingerprints, ${concurrency} concurrent clients, Temporal dev server (${persistent ? `SQLite file, WAL, synchronous=${sync}` : 'in-memory SQLite'}), no worker polling`,
+      `bench:intake  ${rounds} rounds of ${deliveries} deliveries over ${fingerprints} new fingerprints, ${concurrency} concurrent clients, ${env.label}, no worker polling`,
       ...perRound,
       `  accepted            ${median(results.map(rate)).toFixed(0)} alerts/s (median of rounds; min ${Math.min(...results.map(rate)).toFixed(0)})`,
       `  http 202 latency    p50 ${fmt(median(results.map((x) => pct(x.load.http, 50))))}  p99 ${fmt(median(results.map((x) => pct(x.load.http, 99))))}  (medians of rounds)`,
@@ -207,7 +198,7 @@ async function main(): Promise<void> {
       ...(contrast
         ? [
             describe(`${contrastClients} clients`, contrast),
-            `                      (contrast: a storm opens with starts only, which the dev server does at ~500/s here, so each start waits behind the others in flight: Little's law)`,
+            `                      (contrast: a storm opens with starts only, so each start waits behind the others in flight: Little's law)`,
           ]
         : []),
       `  incidents           ${all.map((x) => x.inputs).join(' + ')} started (expected ${fingerprints} per round), ${count.count} in visibility (eventual)`,
@@ -262,17 +253,18 @@ function sshPlan(port: number, user: string): Plan {
 
 /** Sequential alerts, each timed from intake receipt to the target reporting its command start. */
 async function sshPhase(
-  env: Awaited<ReturnType<typeof createDevServerEnv>>,
+  env: BenchTemporal,
   base: FirebreakConfig,
   client: Client,
   runs: number,
+  run: string,
 ): Promise<string[]> {
   process.stderr.write('bench:intake starting sshd and a worker for the end-to-end phase...\n');
   const fleet = await startSshd(1);
   const port = fleet.instances[0]?.port as number;
   const config: FirebreakConfig = {
     ...base,
-    temporal: { ...base.temporal, taskQueue: 'bench-ssh' },
+    temporal: { ...base.temporal, taskQueue: `bench-ssh-${run}` },
     ssh: {
       ...base.ssh,
       knownHostsFile: fleet.knownHostsFile,
@@ -287,7 +279,7 @@ async function sshPhase(
     'bench-oncall.yaml',
   );
   const worker = await startWorker(config, {
-    connection: env.nativeConnection,
+    connection: env.connection,
     workflowBundle: await workflowBundle(),
     activityDeps: { oncall, mailer: createMailer(config.mail, { log: () => undefined }) },
   });
@@ -296,7 +288,7 @@ async function sshPhase(
   const latencies: number[] = [];
   try {
     for (let i = 0; i < runs + 1; i++) {
-      const fp = `ssh${i}`;
+      const fp = `${run}ssh${i}`;
       const body = payload(fp, i).replace(/BenchAlert/g, 'BenchSsh');
       const res = await fetch(`${intake.url}/v1/alerts/alertmanager`, {
         method: 'POST',

@@ -46,6 +46,12 @@ export interface IncidentInput {
   alert: AlertInstance;
   /** When the intake received the alert (ISO), for receipt→start latency and the report. */
   receivedAt: string;
+  /**
+   * Id of the delivery that started the incident. Intakes start incidents with signal-with-start,
+   * so that delivery also arrives as the first {@link AlertSignal}; the same id marks it as the
+   * start's own, not a repeat.
+   */
+  deliveryId?: string;
   /** Base URLs for links in mail and the report. */
   links?: { incidentBaseUrl?: string; temporalUiBaseUrl?: string };
   /**
@@ -57,9 +63,14 @@ export interface IncidentInput {
   continueAsNewAfterEvents?: number;
 }
 
-/** What an incident carries into its next run when it continues-as-new while waiting for a human. */
+/**
+ * What an incident carries into its next run when it continues-as-new while waiting for a human
+ * (or, with `approval`, while a remediation waits for its approval).
+ */
 export interface IncidentResume {
   state: IncidentState;
+  /** The remediation whose approval the previous run was waiting for: the next run waits on. */
+  approval?: { stepId: string };
   /** When the wait for a human ends (ISO), unchanged across runs. */
   humanDeadline: string;
   /** Whether a remediation ran (a later resolved alert confirms instead of cancelling). */
@@ -74,6 +85,8 @@ export interface IncidentResume {
 export interface AlertSignal {
   alert: AlertInstance;
   receivedAt: string;
+  /** Set by intakes: equal to the input's `deliveryId` when this signal came with the start. */
+  deliveryId?: string;
 }
 
 export interface ApproveRequest {
@@ -132,6 +145,11 @@ export interface OnCallSnapshot {
   notify: Partial<Record<NotificationKind, string[]>>;
   /** The runbook's owners as people (teams expanded); absent in incidents started before it was kept. */
   owners?: string[];
+  /**
+   * Wait before the next level for this incident's severity, when the chain that pages it sets
+   * one in the on-call config (e.g. a guide's response times); otherwise the plan's interval.
+   */
+  intervalMs?: number;
 }
 
 /** An open approval request: who may decide it until when, and what it would run where. */
@@ -243,6 +261,14 @@ export type TimelineEntry =
       data: { receivedAt: string; severity: Severity; source: AlertInstance['source'] };
     })
   | (TimelineBase & { kind: 'alert_repeated'; data: { receivedAt: string } })
+  /**
+   * A delivery for this incident whose labels are not the incident's alert labels: recorded and
+   * ignored (a `resolved` one resolves nothing). `labels` names the labels that differ.
+   */
+  | (TimelineBase & {
+      kind: 'alert_conflict';
+      data: { receivedAt: string; status: AlertInstance['status']; labels: string[] };
+    })
   /** `data` is absent when the incident started from a resolved delivery. */
   | (TimelineBase & { kind: 'alert_resolved'; data?: { receivedAt: string; endsAt?: string } })
   | (TimelineBase & { kind: 'status_changed'; data: { from: IncidentStatus; to: IncidentStatus } })
@@ -304,7 +330,10 @@ export type TimelineEntryOf<K extends TimelineKind> = Extract<TimelineEntry, { k
 
 /** One incident as the workflow keeps it (and as queries, the CLI, mail and the report read it). */
 export interface IncidentState {
-  /** Incident id, also the workflow id (`incident-<runbook>-<fingerprint>`). */
+  /**
+   * Incident id: the workflow id plus the opening time (`incident-<runbook>-<fingerprint>-<UTC>`;
+   * older incidents: the workflow id alone). See language/plan/context.ts.
+   */
   id: string;
   /** The runbook and the exact compiled plan (hash, version) the incident runs. */
   runbook: {
@@ -322,6 +351,13 @@ export interface IncidentState {
   alert: AlertInstance;
   /** Deliveries of this alert attached to the incident (the first included). */
   alertCount: number;
+  /**
+   * Digest of the last delivery put on the timeline: an identical one after it is only counted
+   * (Alertmanager resends the same alert every repeat interval), and when it came.
+   */
+  alertLast?: { digest: string; receivedAt: string };
+  /** Deliveries whose labels differed from the incident's (recorded on the timeline up to a bound). */
+  alertConflicts?: number;
   /** When the workflow learned that the alert resolved (set once). */
   alertResolvedAt?: string;
   /** Workflow times (ISO): start, last timeline entry, final status set. */
@@ -345,6 +381,11 @@ export interface IncidentState {
   timeline: TimelineEntry[];
   /** Used single-use link nonces (refused on reuse). */
   usedNonces: string[];
-  /** Where the post-incident report was written; absent until then, or when writing failed. */
+  /**
+   * Where the worker that wrote the report kept its copy (paths on that worker's disk: the API
+   * serves reports by URL instead); absent until then, or when writing failed.
+   */
   report?: { markdownPath: string; htmlPath: string };
+  /** The machine (worker host id) all of this incident's `transport: local` steps run on, once pinned. */
+  localHost?: string;
 }

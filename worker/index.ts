@@ -7,11 +7,14 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { createActivities } from '../activities';
-import type { IncidentActivities } from '../activities/types';
+import type { IncidentActivities, LocalHost } from '../activities/types';
+import { workerSettings } from '../services/config';
+import { hostTaskQueue } from '../services/config/cluster';
 import { connectTemporal } from '../services/config/temporal';
 import type { FirebreakConfig } from '../services/config/types';
 import { SecretStore } from '../services/secrets';
 import { createSshExecutor } from '../services/transport/client';
+import type { Executor } from '../services/transport/transport';
 
 export { connectTemporal, DEFAULT_TEMPORAL_ADDRESS } from '../services/config/temporal';
 
@@ -40,7 +43,31 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Creates and starts a worker; resolves once it is polling. */
+/** The activities a worker runs: the given set, or the real ones, answering `pinLocalHost` with this machine. */
+function activitiesFor(
+  config: FirebreakConfig,
+  deps: WorkerDeps,
+  localHost: LocalHost,
+  ownSsh: Executor | undefined,
+  secrets: SecretStore,
+): IncidentActivities {
+  const pinLocalHost = async (): Promise<LocalHost> => localHost;
+  if (deps.activities) return { ...deps.activities, pinLocalHost };
+  const given = deps.activityDeps ?? {};
+  return createActivities({
+    config,
+    ...given,
+    secrets,
+    localHost,
+    ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),
+  });
+}
+
+/**
+ * Creates and starts a worker; resolves once it is polling. Two pollers share its activities:
+ * the cluster's task queue (workflows and activities) and this machine's own queue
+ * (`<queue>@<hostId>`, activities only), where incidents pinned here send their local steps.
+ */
 export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const ownConnection = !deps.connection;
   const connection = deps.connection ?? (await connectTemporal(config));
@@ -51,18 +78,15 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
     const secrets = given.secrets ?? new SecretStore(config.secrets);
     const ownSsh =
       deps.activities || given.transports?.ssh ? undefined : createSshExecutor({ ssh: config.ssh, secrets });
-    const activities =
-      deps.activities ??
-      createActivities({
-        config,
-        ...given,
-        secrets,
-        ...(ownSsh ? { transports: { ...(given.transports ?? {}), ssh: ownSsh } } : {}),
-      });
+    const taskQueue = deps.taskQueue ?? config.temporal.taskQueue;
+    const { hostId } = workerSettings(config);
+    const localHost: LocalHost = { hostId, taskQueue: hostTaskQueue(taskQueue, hostId) };
+    const activities = activitiesFor(config, deps, localHost, ownSsh, secrets);
+    const maxActivities = deps.maxConcurrentActivityTaskExecutions ?? 20;
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
-      taskQueue: deps.taskQueue ?? config.temporal.taskQueue,
+      taskQueue,
       // Bundled once here, quietly: webpack's per-module report is noise on an operator's console.
       workflowBundle:
         deps.workflowBundle ??
@@ -71,13 +95,34 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
           logger: new DefaultLogger('WARN'),
         })),
       activities,
-      maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 20,
+      maxConcurrentActivityTaskExecutions: maxActivities,
       maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTaskExecutions ?? 10,
       shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     });
-    const done = worker.run().finally(async () => {
+    const hostWorker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: localHost.taskQueue!,
+      activities,
+      maxConcurrentActivityTaskExecutions: maxActivities,
+      shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
+    });
+    const both = [worker, hostWorker];
+    const stopBoth = () => {
+      for (const w of both) if (w.getState() === 'RUNNING') w.shutdown();
+    };
+    // If one poller crashes, the other is stopped too: a half worker would look healthy.
+    const runs = both.map((w) =>
+      w.run().catch((e: unknown) => {
+        stopBoth();
+        throw e;
+      }),
+    );
+    const done = Promise.allSettled(runs).then(async (results) => {
       await ownSsh?.close();
       if (ownConnection) await connection.close();
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     });
     let stopping: Promise<void> | undefined;
     return {
@@ -85,7 +130,7 @@ export async function startWorker(config: FirebreakConfig, deps: WorkerDeps = {}
       done,
       shutdown() {
         stopping ??= (async () => {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
+          stopBoth();
           await done;
         })();
         return stopping;

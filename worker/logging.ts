@@ -6,6 +6,7 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogEntry, LogLevel, LogMetadata, Logger } from '@temporalio/worker';
+import { WORKER_HEARTBEAT_MS } from '../services/config/cluster';
 import { ConfigError } from '../services/config/errors';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -105,13 +106,18 @@ export function createOperatorLogger(level: LogLevel, write: (line: string) => v
 }
 
 /**
- * Makes {@link createOperatorLogger} the logger of this process's Temporal runtime. It must run
- * before the first connection or worker; returns false when a runtime already exists (then its
- * logger stays — e.g. a test that installed its own).
+ * Makes {@link createOperatorLogger} the logger of this process's Temporal runtime, whose workers
+ * also heartbeat to the server every {@link WORKER_HEARTBEAT_MS} (the intakes' `/healthz` counts
+ * live workers by them: a SIGKILLed one stops counting within seconds). It must run before the
+ * first connection or worker; returns false when a runtime already exists (then its logger and
+ * heartbeat interval stay — e.g. a test that installed its own).
  */
 export function installRuntimeLogger(level: LogLevel, write: (line: string) => void): boolean {
   try {
-    Runtime.install({ logger: createOperatorLogger(level, write) });
+    Runtime.install({
+      logger: createOperatorLogger(level, write),
+      workerHeartbeatInterval: WORKER_HEARTBEAT_MS,
+    });
     return true;
   } catch {
     return false;

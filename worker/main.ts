@@ -3,13 +3,14 @@
  * plus the optional config file (see config/index.ts). SIGTERM/SIGINT drain gracefully; a second
  * signal exits at once.
  */
-import { loadConfig } from '../services/config';
+import { loadConfig, workerSettings } from '../services/config';
+import { hostTaskQueue } from '../services/config/cluster';
 import { temporalAddress } from '../services/config/temporal';
 import { startWorker } from './index';
 import { installRuntimeLogger, logLevelFrom } from './logging';
 
 export async function main(): Promise<number> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, {}, { standalone: 'worker' });
   installRuntimeLogger(logLevelFrom(process.env), (line) => console.error(`firebreak worker: ${line}`));
   const running = await startWorker(config);
   let signals = 0;
@@ -22,7 +23,7 @@ export async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   console.error(
-    `firebreak worker: polling ${config.temporal.taskQueue} on ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
+    `firebreak worker: polling ${config.temporal.taskQueue} and ${hostTaskQueue(config.temporal.taskQueue, workerSettings(config).hostId)} (local steps of this machine) on ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
   );
   await running.done;
   return 0;

@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../services/config';
 import type { IncidentState } from '../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
+import { incidentWorkflowId } from '../../language/plan/context';
 import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { UsageError, parseArgs } from './args';
 import type { CliIO } from './io';
@@ -99,7 +100,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   );
   const token = typeof args.flags.token === 'string' ? args.flags.token : io.env.FIREBREAK_DEMO_TOKEN;
   const fingerprint = `demo${Date.now().toString(16)}`;
-  const id = `incident-demo-local-logs-${fingerprint}`;
+  const workflowId = incidentWorkflowId('demo-local-logs', fingerprint);
 
   const logDir = demoLogDir(config);
   io.out(`1. seeding ${logDir} with three stale logs and one fresh one`);
@@ -116,7 +117,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out('3. diagnostics run on the local target; the cleanup waits for approval');
     const waiting = await waitFor(
       client,
-      id,
+      workflowId,
       (s) => s.pendingApprovals.some((p) => p.stepId === DEMO_STEP) || TERMINAL_STATUSES.includes(s.status),
       io,
       90_000,
@@ -131,12 +132,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.out(
       `4. approving "${DEMO_STEP}" as ${DEMO_APPROVER} ${token ? 'through the intake API' : 'through Temporal (channel cli)'}`,
     );
-    if (!(await approve(client, base, id, token, io))) return EXIT.failed;
+    // The bare workflow id names the incident open for the demo alert (API and Temporal alike).
+    if (!(await approve(client, base, workflowId, token, io))) return EXIT.failed;
 
     io.out('5. remediation and verify');
     const final = await waitFor(
       client,
-      id,
+      workflowId,
       (s) => TERMINAL_STATUSES.includes(s.status) && s.report !== undefined,
       io,
       120_000,
@@ -144,6 +146,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const left = readdirSync(logDir).sort();
     io.out(`   files left in ${logDir}: ${left.join(', ') || '(none)'}`);
     io.out(`6. incident ${final.status}; report: ${final.report?.markdownPath ?? '(none)'}`);
+    io.out(`   also: npx firebreak incident report ${final.id}`);
     io.out(`   mail: ${config.mail.smtpUrl ? 'sent over SMTP' : `see ${config.mail.outboxDir}`}`);
     return final.status === 'resolved' ? EXIT.ok : EXIT.failed;
   } finally {

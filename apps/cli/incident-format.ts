@@ -61,6 +61,6 @@ export function formatState(s: IncidentState): string {
     lines.push('', 'timeline:');
     for (const t of s.timeline) lines.push(`  ${t.at}  ${t.kind.padEnd(20)} ${t.message}`);
   }
-  if (s.report) lines.push('', `report: ${s.report.markdownPath}`);
+  lines.push('', `report: firebreak incident report ${s.id}`);
   return lines.join('\n');
 }

@@ -9,6 +9,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Actor, IncidentState } from '../../contracts/incident';
 import { recordRefusal } from '../intake/audit';
+import { handleOfIncident, incidentState, stateOf } from '../intake/incident-lookup';
+import { incidentIdOf, runOf } from '../intake/incident-runs';
 import {
   INCIDENT_WORKFLOW,
   ackUpdate,
@@ -16,7 +18,6 @@ import {
   closeUpdate,
   noteUpdate,
   rejectUpdate,
-  stateQuery,
 } from '../../workflows/definitions';
 import { loadConfig } from '../../services/config';
 import type { FirebreakConfig } from '../../services/config/types';
@@ -95,20 +96,19 @@ async function list(inv: Invocation): Promise<number> {
   if (inv.args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];
   for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    // A run that continued as new is the same incident as the run after it.
+    if (w.status.name === 'CONTINUED_AS_NEW') continue;
     execs.push(w);
     if (execs.length >= limit) break;
   }
   const states = await Promise.all(
     execs.map((w) =>
-      client.workflow
-        .getHandle(w.workflowId, w.runId)
-        .query(stateQuery)
-        .catch(() => undefined),
+      stateOf(client, { ...runOf(w), running: w.status.name === 'RUNNING' }).catch(() => undefined),
     ),
   );
   if (inv.args.flags.json === true) {
     const rows = states.map(
-      (s, i) => s ?? { id: execs[i]?.workflowId, status: execs[i]?.status.name.toLowerCase() },
+      (s, i) => s ?? { id: execs[i] && incidentIdOf(execs[i]), status: execs[i]?.status.name.toLowerCase() },
     );
     inv.io.out(JSON.stringify(rows, null, 2));
     return EXIT.ok;
@@ -131,7 +131,7 @@ async function list(inv: Invocation): Promise<number> {
             s.pendingApprovals.map((p) => p.stepId).join(',') || '-',
             ago(s.startedAt),
           ]
-        : [w.workflowId, '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
+        : [incidentIdOf(w), '?', w.status.name.toLowerCase(), '?', '?', '?', ago(w.startTime.toISOString())],
     );
   });
   inv.io.out(pad(rows));
@@ -139,13 +139,13 @@ async function list(inv: Invocation): Promise<number> {
 }
 
 /** The update `action` stands for, with its arguments. */
-function sendUpdate(
+async function sendUpdate(
   inv: Invocation,
   action: IncidentAction,
   id: string,
   stepId: string | undefined,
 ): Promise<IncidentState> {
-  const handle = inv.deps.client.workflow.getHandle(id);
+  const handle = await handleOfIncident(inv.deps.client, id);
   const actor = actorOf(inv);
   const comment = str(inv, 'comment');
   const extra = comment ? { comment } : {};
@@ -201,7 +201,7 @@ async function report(inv: Invocation): Promise<number> {
   const format = str(inv, 'format') ?? 'md';
   if (format !== 'md' && format !== 'html')
     throw new UsageError(`--format must be md or html, got "${format}"`);
-  const s = await inv.deps.client.workflow.getHandle(needId(inv)).query(stateQuery);
+  const s = await incidentState(inv.deps.client, needId(inv));
   const text = format === 'md' ? renderMarkdown(s) : renderHtml(s);
   const out = str(inv, 'out');
   if (out) {
@@ -218,7 +218,7 @@ export async function runIncident(argv: string[], io: CliIO, deps: IncidentComma
     case 'list':
       return list(inv);
     case 'show': {
-      const s = await deps.client.workflow.getHandle(needId(inv)).query(stateQuery);
+      const s = await incidentState(deps.client, needId(inv));
       io.out(inv.args.flags.json === true ? JSON.stringify(s, null, 2) : formatState(s));
       return EXIT.ok;
     }

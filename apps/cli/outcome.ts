@@ -4,6 +4,8 @@
  * has not finished) — so the CLI waits briefly for the workflow to take the action up and prints
  * that resulting state instead.
  */
+import { handleOfIncident } from '../intake/incident-lookup';
+import { workflowIdOfIncident } from '../../language/plan/context';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
@@ -49,7 +51,11 @@ export async function settle(
 ): Promise<Outcome> {
   let state = answered;
   const deadline = Date.now() + opts.timeoutMs;
-  const handle = client.workflow.getHandle(answered.id);
+  // The run the incident is (never a later incident of the same alert); the bare workflow id if
+  // the lookup fails (e.g. a fake client).
+  const handle = await handleOfIncident(client, answered.id).catch(() =>
+    client.workflow.getHandle(workflowIdOfIncident(answered.id)),
+  );
   while (!actedOn(action, state, stepId)) {
     if (Date.now() >= deadline) return { state, settled: false };
     await sleep(opts.intervalMs);

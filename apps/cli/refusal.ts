@@ -4,6 +4,7 @@
  * (skipped by its condition, already decided, already ran, expired…), so a person reads the real
  * reason and never a hint of a permission problem that is not there.
  */
+import { handleOfIncident, incidentState } from '../intake/incident-lookup';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { IncidentState, StepRecord } from '../../contracts/incident';
@@ -68,8 +69,8 @@ export function whyNotAwaiting(s: IncidentState, stepId: string): string {
  * is right there: say that it has ended, and how. Undefined when it really does not exist.
  */
 async function ended(client: Client, incidentId: string): Promise<string | undefined> {
-  const handle = client.workflow.getHandle(incidentId);
   try {
+    const handle = await handleOfIncident(client, incidentId);
     const d = await handle.describe();
     let status = d.status.name.toLowerCase();
     try {
@@ -100,7 +101,7 @@ export async function explainRefusal(
   const type = err instanceof WorkflowUpdateFailedError ? refusalType(err) : undefined;
   if (type !== REFUSAL_TYPES.stepNotAwaitingApproval || stepId === undefined) return message;
   try {
-    return whyNotAwaiting(await client.workflow.getHandle(incidentId).query(stateQuery), stepId);
+    return whyNotAwaiting(await incidentState(client, incidentId), stepId);
   } catch {
     return message;
   }

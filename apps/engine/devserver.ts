@@ -47,6 +47,9 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
     'history.visibilityProcessorSchedulerWorkerCount': 1,
     'history.transferProcessorSchedulerWorkerCount': 2,
     'system.forceSearchAttributesCacheRefreshOnRead': false,
+    // Worker heartbeats (off by default before server 1.32): /healthz counts live workers by them.
+    'frontend.WorkerHeartbeatsEnabled': true,
+    'frontend.ListWorkersEnabled': true,
   };
   const args = Object.entries(dynamic).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]);
   if (opts.dbFile) {

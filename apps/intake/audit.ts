@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { RefusalSignal } from '../../contracts/incident';
 import { refusalSignal } from '../../workflows/definitions';
+import { handleOfIncident } from './incident-lookup';
 
 export async function recordRefusal(
   client: Client,
@@ -14,7 +15,7 @@ export async function recordRefusal(
   refusal: RefusalSignal,
 ): Promise<void> {
   try {
-    await client.workflow.getHandle(incidentId).signal(refusalSignal, refusal);
+    await (await handleOfIncident(client, incidentId)).signal(refusalSignal, refusal);
   } catch {
     // The incident may have closed meanwhile; the refusal was still returned to the caller.
   }

@@ -10,7 +10,7 @@ import { loadPersonTokens } from '../../services/oncall';
 import { createMetrics, libraryFromPlans, startIntake } from './index';
 
 export async function main(): Promise<number> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, {}, { standalone: 'intake' });
   const { plans, oncall } = checkInputs(config);
   const { client, close } = await connectClient(config, process.env);
   const intake = await startIntake(config, {

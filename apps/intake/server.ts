@@ -12,6 +12,7 @@ import { boundUrl, checkExposure } from './bind';
 import type { IntakeContext } from './context';
 import { Dispatcher } from './dispatch';
 import { intakeErrorHandler } from './error-handler';
+import { installProtection } from './protection';
 import { createIngest } from './ingest';
 import type { IntakeLibrary } from './ingest';
 import { loadMasking } from './masking';
@@ -23,6 +24,7 @@ import { consoleRoutes } from './routes/console';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
 import { SessionKeys } from './session';
+import { reportRoutes } from './routes/reports';
 import { unmatchedRoutes } from './routes/unmatched';
 import { UnmatchedAlerts } from './unmatched';
 
@@ -108,10 +110,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     );
   });
   app.setErrorHandler(intakeErrorHandler);
+  installProtection(app, ctx.config.intake);
   await app.register(alertRoutes, ctx);
   await app.register(unmatchedRoutes, ctx);
   await app.register(incidentRoutes, ctx);
   await app.register(approvalLinkRoutes, ctx);
+  await app.register(reportRoutes, ctx);
   await app.register(healthRoutes, ctx);
   await app.register(consoleRoutes, ctx);
   return app;

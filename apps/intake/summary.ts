@@ -1,6 +1,7 @@
 /** The incident summary rows of `GET /v1/incidents` and of the update routes' answers. */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState } from '../../contracts/incident';
+import { incidentIdOf } from './incident-runs';
 
 /** One row of GET /v1/incidents. */
 export interface IncidentSummary {
@@ -40,7 +41,7 @@ export function summarize(s: IncidentState): IncidentSummary {
 /** What visibility alone says of an incident whose state cannot be queried (closed long ago, or busy). */
 export function fromVisibility(w: WorkflowExecutionInfo): IncidentSummary {
   return {
-    id: w.workflowId,
+    id: incidentIdOf(w),
     runbook: '',
     title: '',
     severity: '',

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Actor, IncidentState, RefusalSignal } from '../../contracts/incident';
 import { ackUpdate, approveUpdate, closeUpdate, noteUpdate, rejectUpdate } from '../../workflows/definitions';
 import { recordRefusal, updateRefusal } from './audit';
+import { handleOfIncident } from './incident-lookup';
 import type { IntakeMetrics } from './metrics';
 
 export type IncidentAction = RefusalSignal['action'];
@@ -19,8 +20,8 @@ export interface ActionFields {
   outcome?: 'resolved' | 'failed';
 }
 
-function run(client: Client, id: string, action: IncidentAction, actor: Actor, f: ActionFields) {
-  const handle = client.workflow.getHandle(id);
+async function run(client: Client, id: string, action: IncidentAction, actor: Actor, f: ActionFields) {
+  const handle = await handleOfIncident(client, id);
   const comment = f.comment ? { comment: f.comment } : {};
   switch (action) {
     case 'ack':

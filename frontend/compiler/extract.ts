@@ -1,16 +1,14 @@
 /** `extract:` → {@link ExtractSpec}s: values pulled out of a step's output for later conditions. */
 import type { ExtractSpec } from '../../contracts/plan';
+import { checkRegex } from '../../language/expressions/regex';
 import type { CompileContext } from './context';
 import type { ExtractDoc } from './document';
 
 function compileOne(ctx: CompileContext, name: string, e: ExtractDoc, at: string): ExtractSpec {
   if (e.regex === undefined && e.json === undefined) ctx.fail(at, `extract "${name}" needs regex or json`);
   if (e.regex !== undefined) {
-    try {
-      new RegExp(e.regex);
-    } catch (err) {
-      ctx.fail(`${at}/regex`, `invalid regular expression: ${(err as Error).message}`);
-    }
+    const problem = checkRegex(e.regex, { multiline: true });
+    if (problem) ctx.fail(`${at}/regex`, `invalid regular expression: ${problem.message}`, problem.offset);
   }
   const spec: ExtractSpec = { name, from: e.from ?? 'stdout', type: e.type ?? 'string' };
   if (e.regex !== undefined) spec.regex = e.regex;

@@ -4,19 +4,19 @@
  * carry, so targets can be checked against them.
  */
 import type { LabelMatcher, Plan, Severity } from '../../contracts/plan';
+import { checkRegex, linearRegex } from '../../language/expressions/regex';
 import type { CompileContext } from './context';
 import type { MatcherDoc, RunbookDoc } from './document';
 
 /** The label read by a `severityFrom` that names none. */
 export const DEFAULT_SEVERITY_LABEL = 'severity';
 
-/** Why a Prometheus-style (fully anchored) regular expression does not compile, if it does not. */
-function regexError(re: string): string | undefined {
+/** Whether a Prometheus-style (fully anchored, RE2) regular expression matches the empty value. */
+function matchesEmpty(re: string): boolean {
   try {
-    new RegExp(`^(?:${re})$`, 'u');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
+    return linearRegex(re, { anchored: true }).test('');
+  } catch {
+    return true; // reported elsewhere; guarantees nothing
   }
 }
 
@@ -28,9 +28,15 @@ function matcher(
   pointer: string,
 ): LabelMatcher | undefined {
   const regexOk = (re: string): boolean => {
-    const error = regexError(re);
-    if (error !== undefined) ctx.fail(pointer, `invalid regular expression for label "${label}": ${error}`);
-    return error === undefined;
+    const problem = checkRegex(re, { anchored: true });
+    if (problem === undefined) return true;
+    const key = typeof m === 'object' && m.regex !== undefined ? 'regex' : 'not_regex';
+    ctx.fail(
+      `${pointer}/${key}`,
+      `invalid regular expression for label "${label}": ${problem.message}`,
+      problem.offset,
+    );
+    return false;
   };
   if (typeof m === 'string') return { label, op: 'eq', value: m };
   if (m.eq !== undefined) return { label, op: 'eq', value: m.eq };
@@ -83,8 +89,7 @@ function guarantees(m: MatcherDoc): boolean {
   if (typeof m === 'string') return m !== '';
   if (m.eq !== undefined) return m.eq !== '';
   if (m.in !== undefined) return m.in.length > 0 && !m.in.includes('');
-  if (m.regex !== undefined)
-    return regexError(m.regex) === undefined && !new RegExp(`^(?:${m.regex})$`, 'u').test('');
+  if (m.regex !== undefined) return !matchesEmpty(m.regex);
   return m.exists === true;
 }
 

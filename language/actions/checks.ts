@@ -1,5 +1,5 @@
 /** Read-only checks usable as diagnostics, `check:` steps and `verify:` probes. */
-import { assign, command, durationMs, DURATION_PATTERN, raw } from './shell';
+import { assign, command, durationMs, DURATION_PATTERN, raw, requirePort } from './shell';
 import type { ActionDefinition } from './types';
 
 export const httpCheck: ActionDefinition = {
@@ -16,7 +16,9 @@ export const httpCheck: ActionDefinition = {
       url: {
         type: 'string',
         minLength: 1,
-        description: 'URL to fetch from the target (e.g. http://127.0.0.1:8082/health).',
+        pattern: '^(https?://|\\{\\{)',
+        description:
+          'http:// or https:// URL to fetch from the target (e.g. http://127.0.0.1:8082/health); checked again after templates render.',
       },
       expect_status: {
         type: 'integer',
@@ -36,8 +38,14 @@ export const httpCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ url: String(p.url), needle: contains }),
+        // Only web URLs: never file://, gopher:// or a value curl would read as an option.
+        raw(
+          'case "$url" in http://?*|https://?*) ;; *) echo "refusing URL \\"$url\\": only http:// and https:// are checked" >&2; exit 2;; esac\n',
+        ),
         raw('tmp=$(mktemp) || exit 1\ntrap \'rm -f "$tmp"\' EXIT\n'),
-        raw(`status=$(curl -sS --max-time ${seconds} -o "$tmp" -w '%{http_code}' -- "$url") || status=0\n`),
+        raw(
+          `status=$(curl -sS --proto =http,https --proto-redir =http,https --max-time ${seconds} -o "$tmp" -w '%{http_code}' -- "$url") || status=0\n`,
+        ),
         raw('head -c 4096 "$tmp"; echo\n'),
         raw(
           contains !== undefined
@@ -79,10 +87,11 @@ export const portCheck: ActionDefinition = {
     required: ['port'],
     properties: {
       port: {
-        type: 'integer',
+        type: ['integer', 'string'],
         minimum: 1,
         maximum: 65535,
-        description: 'TCP port that should be listening.',
+        pattern: '^([0-9]+|\\{\\{.*)$',
+        description: 'TCP port that should be listening (a number, or a template such as {{ vars.port }}).',
       },
       expect: {
         enum: ['listening', 'closed'],
@@ -92,12 +101,15 @@ export const portCheck: ActionDefinition = {
     },
   },
   build(p) {
-    const port = Number(p.port);
     const want = p.expect === 'closed' ? 'false' : 'true';
     return {
       command: command(
-        raw(`if command -v ss >/dev/null 2>&1; then lines=$(ss -H -ltnp 'sport = :${port}' 2>/dev/null)\n`),
-        raw(`else lines=$(netstat -ltnp 2>/dev/null | awk '$4 ~ /:${port}$/'); fi\n`),
+        ...assign({ port: String(p.port) }),
+        requirePort('port', 'port'),
+        raw('if command -v ss >/dev/null 2>&1; then lines=$(ss -H -ltnp "sport = :$port" 2>/dev/null)\n'),
+        raw(
+          'else lines=$(netstat -ltnp 2>/dev/null | awk -v p=":$port" \'substr($4, length($4) - length(p) + 1) == p\'); fi\n',
+        ),
         raw('[ -n "$lines" ] && printf \'%s\\n\' "$lines"\n'),
         raw(`if [ -n "$lines" ]; then echo listening=true; else echo listening=false; fi`),
       ),
@@ -189,8 +201,9 @@ export const diskCheck: ActionDefinition = {
     return {
       command: command(
         ...assign({ path: String(p.path ?? '/') }),
+        raw('out=$(df -P -- "$path") || { echo "df failed for $path" >&2; exit 1; }\n'),
         raw(
-          'df -P -- "$path" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\'',
+          'printf \'%s\\n\' "$out" | awk \'NR==2 {sub("%","",$5); print "used_percent=" $5; print "avail_kb=" $4; print "mount=" $6}\'',
         ),
       ),
       extract: [

@@ -5,8 +5,8 @@
 import { diskCheck, httpCheck, portCheck, processCheck, waitAction } from './checks';
 import { deployRollback } from './deploy';
 import { logsCleanup } from './logs';
-import { postgresTerminateLongQueries } from './postgres';
-import { redisFlush } from './redis';
+import { postgresQuery, postgresTerminateLongQueries } from './postgres';
+import { redisCli, redisConfigSet, redisFlush } from './redis';
 import { serviceRestart } from './service';
 import type { ActionDefinition } from './types';
 
@@ -18,12 +18,15 @@ export const ACTIONS: Readonly<Record<string, ActionDefinition>> = Object.fromEn
     serviceRestart,
     postgresTerminateLongQueries,
     redisFlush,
+    redisConfigSet,
     deployRollback,
     logsCleanup,
     httpCheck,
     portCheck,
     processCheck,
     diskCheck,
+    postgresQuery,
+    redisCli,
     waitAction,
   ].map((a) => [a.name, a]),
 );

@@ -1,94 +1,186 @@
-/** `service.restart`: restart a service under systemd, docker compose, supervisor or a custom command. */
-import { assign, command, raw, template } from './shell';
-import type { ActionDefinition } from './types';
+/**
+ * `service.restart`: restart (or bring up) one service, or several in order, under systemd, Docker
+ * Compose (v2 plugin or v1 docker-compose, detected on the target), supervisor or a custom
+ * command, and confirm each is running before the next starts. Several services are one step, so
+ * a staged start (seed 001: nats, then clickhouse, then python-collector, 10 s apart) is one
+ * approval for the whole sequence.
+ */
+import { composeCli } from './compose';
+import {
+  assign,
+  command,
+  DURATION_PATTERN,
+  raw,
+  requireName,
+  seconds,
+  template,
+  word,
+  type Piece,
+} from './shell';
+import type { ActionDefinition, BuiltCommand } from './types';
 
-/** Service names are data from alerts: refuse anything that is not a plain unit/program name. */
-const NAME_GUARD =
-  'case "$svc" in ""|-*|*[!A-Za-z0-9@._:-]*) echo "refusing invalid service name: $svc" >&2; exit 2;; esac\n';
+type Manager = 'systemd' | 'compose' | 'supervisor' | 'custom';
+
+/** The services, in order: `service` or `services`, exactly one of them. */
+function serviceList(p: Record<string, unknown>): string[] {
+  const one = p.service as string | undefined;
+  const many = p.services as string[] | undefined;
+  if ((one === undefined) === (many === undefined))
+    throw new Error('give exactly one of service (a name) or services (names, in start order)');
+  return one !== undefined ? [one] : many!;
+}
+
+/** `set -- 'a' 'b'`, then every name checked before anything is touched. */
+function servicesPrologue(names: string[]): Piece[] {
+  const out: Piece[] = [raw('set --')];
+  for (const n of names) out.push(raw(' '), word(n));
+  out.push(raw('\nfor svc in "$@"; do\n'), requireName('svc', 'service name'), raw('done\n'));
+  return out;
+}
+
+/** Between two services of a sequence: let the previous one settle first. */
+function settleLine(settleS: number): string {
+  return settleS > 0 ? `  [ "$n" -gt 0 ] && sleep ${settleS}\n  n=$((n+1))\n` : '';
+}
+
+function systemd(names: string[], mode: string, settleS: number): Piece[] {
+  const verb = mode === 'up' ? 'start' : 'restart';
+  return [
+    ...servicesPrologue(names),
+    raw(`n=0\nfor svc in "$@"; do\n${settleLine(settleS)}`),
+    raw(`  systemctl ${verb} -- "$svc" || { echo "systemctl ${verb} $svc failed" >&2; exit 1; }\n`),
+    raw(
+      '  systemctl is-active --quiet -- "$svc" || { echo "$svc is not active after ' +
+        verb +
+        '" >&2; exit 1; }\n',
+    ),
+    raw('  echo "running=$svc"\ndone'),
+  ];
+}
+
+function supervisor(names: string[], mode: string, settleS: number, conf?: string): Piece[] {
+  const ctl = conf !== undefined ? 'supervisorctl -c "$conf"' : 'supervisorctl';
+  // supervisorctl's exit status is unreliable across versions (restarting a stopped program
+  // "fails" its stop half); the RUNNING state afterwards is what counts.
+  const act =
+    mode === 'up'
+      ? `  ${ctl} status "$svc" | grep -q RUNNING || ${ctl} start "$svc"\n`
+      : `  ${ctl} restart "$svc"\n`;
+  return [
+    ...assign({ conf }),
+    ...servicesPrologue(names),
+    raw(`n=0\nfor svc in "$@"; do\n${settleLine(settleS)}${act}`),
+    raw(
+      `  st=$(${ctl} status "$svc" 2>&1)\n` +
+        '  case "$st" in *RUNNING*) echo "running=$svc";; *) printf \'%s is not running: %s\\n\' "$svc" "$st" >&2; exit 1;; esac\ndone',
+    ),
+  ];
+}
+
+function compose(
+  names: string[],
+  mode: string,
+  settleS: number,
+  project: { project_dir?: string; file?: string },
+): Piece[] {
+  const verb = mode === 'up' ? 'up -d' : 'restart';
+  return [
+    ...composeCli(project),
+    ...servicesPrologue(names),
+    raw(`n=0\nfor svc in "$@"; do\n${settleLine(settleS)}`),
+    raw(`  dc ${verb} "$svc" || { echo "compose ${verb} $svc failed" >&2; exit 1; }\n`),
+    // Each service must be running before the next one starts (a dead NATS stops the sequence).
+    raw(
+      '  running=$(dc ps --services --filter status=running) || { echo "compose ps failed" >&2; exit 1; }\n',
+    ),
+    raw(
+      '  printf \'%s\\n\' "$running" | grep -qxF -- "$svc" || { echo "$svc is not running after ' +
+        verb +
+        '" >&2; exit 1; }\n',
+    ),
+    raw('  echo "running=$svc"\ndone'),
+  ];
+}
 
 export const serviceRestart: ActionDefinition = {
   name: 'service.restart',
-  description: 'Restart a service and confirm it is running again.',
+  description:
+    'Restart (or bring up) a service, or several in order, and confirm each is running before the next.',
   kind: 'remediation',
   destructive: true,
   idempotent: true,
   params: {
     type: 'object',
     additionalProperties: false,
-    required: ['service'],
     properties: {
       service: {
         type: 'string',
         minLength: 1,
         description: 'Unit, compose service or supervisor program name.',
       },
+      services: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', minLength: 1 },
+        description: 'Several services, restarted in this order, one approval for the sequence.',
+      },
       manager: {
         enum: ['systemd', 'compose', 'supervisor', 'custom'],
         default: 'systemd',
         description: 'Which process manager runs the service.',
       },
+      mode: {
+        enum: ['restart', 'up'],
+        default: 'restart',
+        description:
+          'restart, or up: start what is not running (compose `up -d`, `systemctl start`, `supervisorctl start`).',
+      },
+      settle: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        description: 'Wait between services of a sequence (default 10s for compose, as seed 001; else 0s).',
+      },
       project_dir: { type: 'string', description: 'compose: directory holding the compose project.' },
       compose_file: { type: 'string', description: 'compose: compose file (default: the project default).' },
       config: {
         type: 'string',
-        description: 'supervisor: supervisord config file passed to supervisorctl -c.',
+        description:
+          "supervisor: supervisord config file passed to supervisorctl -c (without it supervisorctl runs under sudo: Debian's socket is root-only).",
       },
       command: { type: 'string', description: 'custom: the restart command (runbook author shell text).' },
     },
   },
   build(p) {
-    const svc = String(p.service);
-    const manager = String(p.manager ?? 'systemd');
-    switch (manager) {
-      case 'compose': {
-        const head = assign({
-          svc,
-          dir: p.project_dir as string | undefined,
-          file: p.compose_file as string | undefined,
-        });
-        const opts = `${p.project_dir !== undefined ? ' --project-directory "$dir"' : ''}${p.compose_file !== undefined ? ' -f "$file"' : ''}`;
-        return {
-          command: command(
-            ...head,
-            raw(NAME_GUARD),
-            raw(`docker compose${opts} restart "$svc"\n`),
-            raw(
-              `docker compose${opts} ps --status running --services | grep -qxF -- "$svc" && echo "running=$svc"`,
-            ),
-          ),
-          extract: [],
-        };
-      }
-      case 'supervisor': {
-        const ctl = p.config !== undefined ? 'supervisorctl -c "$conf"' : 'supervisorctl';
-        return {
-          command: command(
-            ...assign({ svc, conf: p.config as string | undefined }),
-            raw(NAME_GUARD),
-            raw(`${ctl} restart "$svc"\n`),
-            // supervisorctl's exit status is unreliable across versions; the status line is not.
-            raw(`${ctl} status "$svc" | grep -q RUNNING && echo "running=$svc"`),
-          ),
-          extract: [],
-          success: 'exitCode == 0 && stdout.contains("running=")',
-        };
-      }
-      case 'custom':
-        return {
-          command: command(...assign({ svc }), template(String(p.command ?? 'false'))),
-          extract: [],
-        };
-      default:
-        return {
-          command: command(
-            ...assign({ svc }),
-            raw(NAME_GUARD),
-            raw('systemctl restart -- "$svc"\n'),
-            raw('systemctl is-active --quiet -- "$svc" && echo "running=$svc"'),
-          ),
-          extract: [],
-          sudo: true,
-        };
+    const manager = String(p.manager ?? 'systemd') as Manager;
+    if (manager === 'custom') {
+      return {
+        command: command(
+          ...assign({ svc: p.service as string | undefined }),
+          template(String(p.command ?? 'false')),
+        ),
+        extract: [],
+      };
     }
+    const names = serviceList(p);
+    const mode = String(p.mode ?? 'restart');
+    const settleS = p.settle !== undefined ? seconds(String(p.settle), 0) : manager === 'compose' ? 10 : 0;
+    const built: BuiltCommand = { command: command(), extract: [] };
+    if (manager === 'compose') {
+      const project = {
+        ...(p.project_dir !== undefined ? { project_dir: String(p.project_dir) } : {}),
+        ...(p.compose_file !== undefined ? { file: String(p.compose_file) } : {}),
+      };
+      built.command = command(...compose(names, mode, settleS, project));
+    } else if (manager === 'supervisor') {
+      const conf = p.config as string | undefined;
+      built.command = command(...supervisor(names, mode, settleS, conf));
+      built.sudo = conf === undefined;
+    } else {
+      built.command = command(...systemd(names, mode, settleS));
+      built.sudo = true;
+    }
+    // A sequence takes its settle time plus up to two minutes per service to come up.
+    built.timeoutMs = Math.max(300_000, names.length * (settleS * 1000 + 120_000));
+    return built;
   },
 };

@@ -74,3 +74,48 @@ export function durationMs(text: string): number {
 }
 
 export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)$';
+
+/**
+ * Shell that refuses a value no built-in should ever pass on: empty, or starting with `-` (which
+ * the tool would read as an option). `what` names the parameter in the message.
+ */
+export function refuseOption(variable: string, what: string): Piece {
+  return raw(
+    `case "$${variable}" in ""|-*) echo "refusing ${what} \\"$${variable}\\": empty or starts with -" >&2; exit 2;; esac\n`,
+  );
+}
+
+/** Shell that refuses a value unless it is an absolute path (so it can never be read as an option). */
+export function requireAbsolute(variable: string, what: string): Piece {
+  return raw(
+    `case "$${variable}" in /*) ;; *) echo "refusing ${what} \\"$${variable}\\": not an absolute path" >&2; exit 2;; esac\n`,
+  );
+}
+
+/** Shell that refuses a value unless it is a TCP port number. */
+export function requirePort(variable: string, what: string): Piece {
+  return raw(
+    `case "$${variable}" in ""|*[!0-9]*) echo "refusing ${what} \\"$${variable}\\": not a port number" >&2; exit 2;; esac\n`,
+  );
+}
+
+/**
+ * Shell that refuses a name (service, unit, program) unless it is plain: letters, digits and
+ * `@._:-`, not starting with `-`. Names often come from alert labels.
+ */
+export function requireName(variable: string, what: string): Piece {
+  return raw(
+    `case "$${variable}" in ""|-*|*[!A-Za-z0-9@._:-]*) echo "refusing invalid ${what}: $${variable}" >&2; exit 2;; esac\n`,
+  );
+}
+
+/** The literal text of a parameter, or undefined when it holds a `{{ … }}` expression. */
+export function literalText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return typeof value === 'number' ? String(value) : undefined;
+  return value.includes('{{') ? undefined : value;
+}
+
+/** A duration in whole seconds (at least `min`), e.g. for `sleep` or psql intervals. */
+export function seconds(text: string, min = 1): number {
+  return Math.max(min, Math.round(durationMs(text) / 1000));
+}

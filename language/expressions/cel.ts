@@ -12,6 +12,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { ExpressionContext } from '../../contracts/plan';
+import { literalPatternProblem, registerLinearMatches, useLinearMatches } from './cel-matches';
 import { ExpressionError } from './errors';
 import { hostOf, portOf, shortHostOf } from './hosts';
 
@@ -71,6 +72,7 @@ function environmentFor(roots: readonly string[]): CachedEnv {
   if (!cached) {
     const env = new Environment({ homogeneousAggregateLiterals: false });
     for (const root of roots) env.registerVariable(root, 'dyn');
+    registerLinearMatches(env);
     registerAddressFunctions(env);
     cached = { env, parsed: new Map() };
     envs.set(key, cached);
@@ -113,6 +115,7 @@ function parseCached(expr: string, roots: readonly string[]): Parsed {
         errorOffset(err),
       );
     }
+    useLinearMatches(parsed.ast);
     if (cached.parsed.size >= MAX_CACHED) cached.parsed.clear();
     cached.parsed.set(expr, parsed);
   }
@@ -227,7 +230,10 @@ function checkUncached(expr: string, knownRoots: readonly string[]): CheckResult
   } catch (err) {
     return withOffset(explain(errorSummary(err), knownRoots), errorOffset(err));
   }
-  if (result.valid) return { ok: true };
+  if (result.valid) {
+    const problem = literalPatternProblem(env.parse(expr).ast);
+    return problem ? withOffset(problem.message, problem.offset) : { ok: true };
+  }
   return withOffset(explain(errorSummary(result.error), knownRoots), errorOffset(result.error));
 }
 

@@ -6,4 +6,5 @@ export * from './errors';
 export * from './quote';
 export * from './cel';
 export * from './template';
+export * from './regex';
 export * from './hosts';

@@ -3,25 +3,19 @@
  * intake, the library, `firebreak plan` and the incident workflow alike.
  */
 import type { LabelMatcher, Plan, Severity, SeverityRule, TriggerSpec } from '../../contracts/plan';
-
-const regexCache = new Map<string, RegExp | null>();
+import { linearRegex, type LinearRegex } from '../expressions/regex';
 
 /**
- * Prometheus-style regex: fully anchored. An invalid pattern never matches (the validator
- * rejects it before a plan exists, so this only guards hand-made plans).
+ * Prometheus-style regex: fully anchored, RE2 syntax, linear time (expressions/regex.ts). An
+ * invalid pattern never matches (the validator rejects it before a plan exists, so this only
+ * guards hand-made plans).
  */
-function anchored(pattern: string): RegExp | null {
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = new RegExp(`^(?:${pattern})$`, 'u');
-    } catch {
-      re = null;
-    }
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
+function anchored(pattern: string): LinearRegex | null {
+  try {
+    return linearRegex(pattern, { anchored: true });
+  } catch {
+    return null;
   }
-  return re;
 }
 
 /** One matcher. As in Alertmanager, a missing label reads as the empty string. */

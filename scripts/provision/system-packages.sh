@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the real-component tests start on loopback: sshd, PostgreSQL, Redis,
-# supervisor, Chromium (report rendering). Idempotent: installs only what is missing.
+# supervisor, Chromium (report rendering); sudo, logrotate, jq and PyYAML for the runbook
+# library's end-to-end lab (the guides' commands use them). Idempotent: installs only what is missing.
 set -euo pipefail
-PKGS=(openssh-server openssh-client postgresql redis-server redis-tools supervisor chromium curl procps iproute2 psmisc)
+PKGS=(openssh-server openssh-client postgresql redis-server redis-tools supervisor chromium curl procps iproute2 psmisc sudo logrotate jq python3-yaml)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,19 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
 import { repoRoot } from './paths';
 import { checkInventory, checkSeverityFrom } from './inventory';
-import type { FirebreakConfig } from './types';
+import { alertLimitsFrom, rateLimitsFrom } from './protection';
+import type { FirebreakConfig, WorkerSettings } from './types';
 
 /** Task queue the workers poll unless configured otherwise. */
 export const DEFAULT_TASK_QUEUE = 'firebreak';
 
 export { ConfigError } from './errors';
-export type { FirebreakConfig, InventoryHost } from './types';
+export type { FirebreakConfig, InventoryHost, WorkerSettings } from './types';
 
 type Env = Record<string, string | undefined>;
 
@@ -140,6 +141,34 @@ function approvalKey(env: Env, home: string, fromFile: string | undefined): stri
   return key;
 }
 
+/**
+ * The worker settings of `config`. Configurations built by hand (tests, benchmarks) without them
+ * get this machine's hostname and claims under their own home, so they never share claims with
+ * anything else; {@link loadConfig} always sets them.
+ */
+export function workerSettings(config: Pick<FirebreakConfig, 'worker' | 'home'>): WorkerSettings {
+  return config.worker ?? { hostId: hostname(), localIdempotencyDir: join(config.home, 'idem') };
+}
+
+function readWorkerSettings(
+  env: Env,
+  cwd: string,
+  file: ConfigOverrides,
+  o: ConfigOverrides,
+): WorkerSettings {
+  const fw: Partial<WorkerSettings> = file.worker ?? {};
+  const hostId = o.worker?.hostId ?? str(env, 'FIREBREAK_HOST_ID') ?? fw.hostId ?? hostname();
+  if (!/^[A-Za-z0-9._-]{1,100}$/u.test(hostId)) {
+    throw new ConfigError('FIREBREAK_HOST_ID', `expected letters, digits, ".", "_" or "-", got "${hostId}"`);
+  }
+  const dir =
+    o.worker?.localIdempotencyDir ??
+    str(env, 'FIREBREAK_LOCAL_IDEM_DIR') ??
+    fw.localIdempotencyDir ??
+    join(homedir(), '.firebreak', 'idem');
+  return { hostId, localIdempotencyDir: abs(cwd, dir) };
+}
+
 /** Parses `FIREBREAK_API_TOKENS` (`token=person,token2=person2`). */
 function tokens(env: Env): Record<string, string> | undefined {
   const raw = str(env, 'FIREBREAK_API_TOKENS');
@@ -156,6 +185,38 @@ function tokens(env: Env): Record<string, string> | undefined {
     out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** A process that runs on its own, beside others it must agree with (see {@link LoadOptions}). */
+export type StandaloneRole = 'worker' | 'intake';
+
+export interface LoadOptions {
+  /**
+   * Set by the standalone worker and intake: links are signed by workers and verified by intakes,
+   * and point at the public URL, so every such process must be given the same approval key and
+   * public URL — none generates a key of its own or assumes its listen address is public.
+   */
+  standalone?: StandaloneRole;
+}
+
+/** Refuses a standalone process the settings it must share with the others. */
+function requireShared(role: StandaloneRole, env: Env, file: ConfigOverrides, o: ConfigOverrides): void {
+  const others =
+    role === 'worker'
+      ? 'the intakes verify the approval links it signs'
+      : 'workers sign the links it verifies';
+  if ((o.approvalSigningKey ?? str(env, 'FIREBREAK_APPROVAL_KEY') ?? file.approvalSigningKey) === undefined) {
+    throw new ConfigError(
+      'FIREBREAK_APPROVAL_KEY',
+      `required for a separate ${role} process (${others}): give every worker and intake the same key, at least 16 characters`,
+    );
+  }
+  if ((o.intake?.publicUrl ?? str(env, 'FIREBREAK_PUBLIC_URL') ?? file.intake?.publicUrl) === undefined) {
+    throw new ConfigError(
+      'FIREBREAK_PUBLIC_URL',
+      `required for a separate ${role} process: the URL people reach the intakes at (e.g. their load balancer), used in every link of mails and reports`,
+    );
+  }
 }
 
 function severityFromConfig(raw: unknown): Pick<FirebreakConfig, 'severityFrom'> {
@@ -188,7 +249,11 @@ export function loadTargetSettings(env: Env = process.env, cwd = process.cwd()):
  * Builds the configuration. `overrides` (tests, the embedded engine) win over both env and file.
  * Throws {@link ConfigError} naming the variable and value at fault.
  */
-export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): FirebreakConfig {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: ConfigOverrides = {},
+  options: LoadOptions = {},
+): FirebreakConfig {
   const root = repoRoot();
   const cwd = process.cwd();
   const home = abs(cwd, overrides.home ?? str(env, 'FIREBREAK_HOME') ?? '.firebreak');
@@ -202,6 +267,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const fm = file.mail ?? {};
   const fs = file.ssh ?? {};
   const o = overrides;
+  if (options.standalone) requireShared(options.standalone, env, file, o);
 
   const port = o.intake?.port ?? int(env, 'FIREBREAK_PORT', 0, 65535) ?? fi.port ?? 8680;
   const host = o.intake?.host ?? str(env, 'FIREBREAK_HOST') ?? fi.host ?? '127.0.0.1';
@@ -296,6 +362,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         int(env, 'FIREBREAK_SESSION_TTL_MS', 60_000, 7 * 86_400_000) ??
         fi.sessionTtlMs ??
         12 * 3_600_000,
+      limits: alertLimitsFrom(env, fi.limits, o.intake?.limits),
+      rateLimit: rateLimitsFrom(env, fi.rateLimit, o.intake?.rateLimit),
     },
     mail: {
       smtpUrl: o.mail?.smtpUrl ?? url('SMTP_URL', str(env, 'SMTP_URL'), ['smtp:', 'smtps:']) ?? fm.smtpUrl,
@@ -332,6 +400,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
         o.ssh?.poolMaxPerHost ?? int(env, 'FIREBREAK_SSH_POOL_MAX', 1, 64) ?? fs.poolMaxPerHost ?? 4,
       poolIdleMs: o.ssh?.poolIdleMs ?? fs.poolIdleMs ?? 60_000,
     },
+    worker: readWorkerSettings(env, cwd, file, o),
     inventory: checkInventory(o.inventory ?? file.inventory),
     strictInventory:
       o.strictInventory ?? bool(env, 'FIREBREAK_STRICT_INVENTORY') ?? file.strictInventory ?? false,

@@ -8,6 +8,24 @@ import type { SeverityRule } from '../../contracts/plan';
 
 export type { Inventory, InventoryHost } from '../../contracts/inventory';
 
+/** Limits on one alert's labels and annotations (counts, UTF-8 bytes). */
+export interface IntakeAlertLimits {
+  maxLabels: number;
+  maxLabelBytes: number;
+  maxLabelsTotalBytes: number;
+  maxAnnotationBytes: number;
+  maxAnnotationsTotalBytes: number;
+}
+
+/** Per-source token buckets: `burst` at once, refilled at `perSecond`; any part left out keeps its default. */
+export interface IntakeRateLimits {
+  enabled?: boolean;
+  alertRequests?: { burst: number; perSecond: number };
+  newAlerts?: { burst: number; perSecond: number };
+  api?: { burst: number; perSecond: number };
+  perAlert?: { burst: number; perSecond: number };
+}
+
 export interface FirebreakConfig {
   /** State directory (default `./.firebreak`): dev-server SQLite, outbox, reports, idempotency. */
   home: string;
@@ -41,6 +59,10 @@ export interface FirebreakConfig {
     allowInsecureBind?: boolean;
     /** Console sign-in session lifetime (default 12 h). */
     sessionTtlMs?: number;
+    /** Per-alert size limits (defaults in apps/intake/limits.ts). */
+    limits?: Partial<IntakeAlertLimits>;
+    /** Per-source rate limits (defaults in apps/intake/rate-limit.ts). */
+    rateLimit?: IntakeRateLimits;
   };
   mail: {
     /** smtp(s)://user:pass@host:port; unset means `.eml` files in `outboxDir`. */
@@ -67,6 +89,8 @@ export interface FirebreakConfig {
     poolMaxPerHost: number;
     poolIdleMs: number;
   };
+  /** This machine as the workers on it see it; loadConfig always fills it (see {@link workerSettings}). */
+  worker?: WorkerSettings;
   /**
    * Inventory: group → machines, for targets' `group:` and, through each machine's `aliases`, for
    * mapping the names alerts use (`db1:9187`, `db1.prod`) to the SSH address, port and user.
@@ -81,4 +105,20 @@ export interface FirebreakConfig {
   severityFrom?: SeverityRule;
   /** Secret name → source; values resolved by activities only. */
   secrets: Record<string, { env?: string; file?: string }>;
+}
+
+/**
+ * Per-machine worker settings. Every worker process on one machine must agree on both: local
+ * steps of an incident are pinned to one host id, and the idempotency claims of those steps must
+ * be visible to every worker that may run them there.
+ */
+export interface WorkerSettings {
+  /** Names this machine (`FIREBREAK_HOST_ID`, default its hostname); its workers also poll `<queue>@<hostId>`. */
+  hostId: string;
+  /**
+   * Where local steps claim their idempotency keys (`FIREBREAK_LOCAL_IDEM_DIR`, default
+   * `~/.firebreak/idem`, the same place an SSH target keeps them): a directory every worker on
+   * this machine shares, never a per-process `$FIREBREAK_HOME`.
+   */
+  localIdempotencyDir: string;
 }

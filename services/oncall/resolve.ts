@@ -1,5 +1,6 @@
 import type { ResolveOnCallInput } from '../../contracts/oncall';
 import type { OnCallSnapshot, Person } from '../../contracts/incident';
+import { durationMs } from '../../language/actions';
 import type { NotificationKind, Severity } from '../../contracts/plan';
 import { unknownChain, unknownContact } from './errors';
 import type { OnCallChain, OnCallConfig } from './types';
@@ -72,8 +73,9 @@ export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCal
   // to the plan's author's environment); otherwise explicit levels; otherwise the chain for the
   // service and severity.
   let levels: { name: string; people: string[] }[];
+  let chain: OnCallChain | undefined;
   if (input.chain) {
-    const chain = (c.chains ?? []).find((ch) => ch.name === input.chain);
+    chain = (c.chains ?? []).find((ch) => ch.name === input.chain);
     if (!chain) throw unknownChain(input.chain);
     levels = chainLevels(c, chain);
   } else if (input.levels.length > 0) {
@@ -82,9 +84,10 @@ export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCal
       people: expandAll(c, names, `runbook ${input.runbookId} escalation level ${i + 1}`),
     }));
   } else {
-    const chain = pickChain(c, input.service, input.severity);
+    chain = pickChain(c, input.service, input.severity);
     levels = chain ? chainLevels(c, chain) : [];
   }
+  const interval = chain?.interval?.[input.severity];
 
   const rules = (c.approvers ?? []).filter(
     (r) =>
@@ -109,5 +112,13 @@ export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCal
     const p = c.people.find((x) => x.id === id);
     if (p) people[id] = { id: p.id, name: p.name, email: p.email };
   }
-  return { people, levels, approvers, responders, notify, owners };
+  return {
+    people,
+    levels,
+    approvers,
+    responders,
+    notify,
+    owners,
+    ...(interval !== undefined ? { intervalMs: durationMs(interval) } : {}),
+  };
 }

@@ -19,6 +19,8 @@ export interface OnCallChain {
   name: string;
   services?: string[];
   severities?: Severity[];
+  /** Per-severity wait before the next level (`15m`, `1h`); wins over the runbook's interval. */
+  interval?: Partial<Record<Severity, string>>;
   levels: { name?: string; contacts: string[] }[];
 }
 

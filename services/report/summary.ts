@@ -2,6 +2,7 @@
  * The summary: what the incident was, how long it lasted, how fast a person responded (MTTA) and
  * how fast it was resolved (MTTR), and where to look further.
  */
+import { workflowIdOfIncident } from '../../language/plan/context';
 import type { ModelContext } from './context';
 import { actorText, entriesOf } from './context';
 import { formatDuration, msBetween } from './format';
@@ -92,7 +93,7 @@ export function reportLinks(ctx: ModelContext, links: ReportLinks | undefined): 
     const ns = links.temporalNamespace ?? 'default';
     out.push({
       label: 'Temporal workflow',
-      url: m(joinUrl(links.temporalUiBaseUrl, 'namespaces', ns, 'workflows', state.id)),
+      url: m(joinUrl(links.temporalUiBaseUrl, 'namespaces', ns, 'workflows', workflowIdOfIncident(state.id))),
     });
   }
   if (links?.incidentBaseUrl) {

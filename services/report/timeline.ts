@@ -14,6 +14,7 @@ import { commandDetails, outcomeDetails } from './steps';
 const EVENT_LABELS: Record<TimelineKind, string> = {
   alert_received: 'Alert received',
   alert_repeated: 'Alert repeated',
+  alert_conflict: 'Alert with other labels (ignored)',
   alert_resolved: 'Alert resolved',
   status_changed: 'Status changed',
   step_started: 'Step started',

@@ -9,7 +9,7 @@ import { ConnectionFailed } from './errors';
 import type { ConnectionPool, PooledConnection } from './pool';
 import type { Endpoint, ExecRequest, ExitStatus, RunningProcess } from './transport';
 import { waitUntil } from './transport';
-import { buildKillScript, execLine } from './wrapper';
+import { buildKillScript, execLine, safeGroup } from './wrapper';
 
 /**
  * Opens an exec channel. `wire` runs synchronously inside ssh2's callback: a fast command's
@@ -68,7 +68,7 @@ class RemoteProcess implements RunningProcess {
 
   async kill(pgid: number | undefined): Promise<void> {
     this.killed = true;
-    if (pgid !== undefined && !this.held.dead) {
+    if (safeGroup(pgid) && !this.held.dead) {
       try {
         await this.killGroup(pgid);
       } catch {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Endpoint, ExecRequest, Executor, ExitStatus, RunningProcess } from './transport';
 import { waitUntil } from './transport';
+import { safeGroup } from './wrapper';
 
 export interface LocalExecutorOptions {
   /** Where the idempotency guard keeps its records (`FIREBREAK_IDEM_DIR`); default `$HOME/.firebreak/idem`. */
@@ -96,9 +97,10 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
       const pid = child.pid;
       return {
         exited,
-        async kill(pgid) {
-          const group = pgid ?? pid;
-          if (group !== undefined) await killLocalGroup(group, graceMs);
+        // The wrapper leads its own group (spawned detached), so its pid IS the group: what the
+        // output reports is not needed, and never trusted, here.
+        async kill() {
+          if (safeGroup(pid) && pid !== process.pid) await killLocalGroup(pid, graceMs);
         },
       };
     },

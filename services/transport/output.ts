@@ -3,6 +3,7 @@
  * from the FULL (masked) output, then each stream capped with a visible truncation marker.
  */
 import type { ExtractedValue, ExtractSpec } from '../../contracts/plan';
+import { linearRegex, REGEX_LIMITS, type LinearRegex } from '../../language/expressions/regex';
 
 /**
  * Hard ceiling on output held in memory per stream for extraction; beyond it bytes are dropped
@@ -113,9 +114,10 @@ function jsonPath(doc: unknown, path: string): unknown {
 export function extractValue(spec: ExtractSpec, text: string): ExtractedValue {
   let raw: unknown;
   if (spec.regex !== undefined) {
-    let re: RegExp;
+    let re: LinearRegex;
     try {
-      re = new RegExp(spec.regex, 'm');
+      // Linear time, over the first MiB of the stream: output cannot stall the worker.
+      re = linearRegex(spec.regex, { multiline: true, maxInput: REGEX_LIMITS.maxOutputInput });
     } catch {
       return spec.default ?? null;
     }

@@ -18,6 +18,8 @@ export interface RunOptions {
   outputCapBytes: number;
   extract: readonly ExtractSpec[];
   idempotencyKey?: string;
+  /** This run's marker nonce (the first stdin line): only markers carrying it are believed. */
+  markerNonce: string;
   mask: (text: string) => string;
   /** Aborts the run (activity cancelled, or a fail-fast sibling failed). */
   signal?: AbortSignal;
@@ -41,7 +43,7 @@ export async function runOnEndpoint(
     onStdout: (b) => out.push(b),
     onStderr: (b) => {
       err.push(b);
-      if (!markers.complete) markers = parseMarkers(err.toBuffer());
+      if (!markers.complete) markers = parseMarkers(err.toBuffer(), opts.markerNonce);
     },
   });
 
@@ -67,7 +69,7 @@ export async function runOnEndpoint(
   if (stop === 'abort') throw opts.abortReason?.() ?? commandCancelled(endpoint.label);
 
   const errBuf = err.toBuffer();
-  markers = parseMarkers(errBuf);
+  markers = parseMarkers(errBuf, opts.markerNonce);
   if (markers.idem === 'unknown') throw idempotencyUnknownOutcome(endpoint.label, opts.idempotencyKey ?? '?');
   const stdoutFull = opts.mask(out.toBuffer().toString('utf8'));
   const stderrFull = opts.mask(errBuf.subarray(markers.length).toString('utf8'));

@@ -3,8 +3,11 @@
  * Keeping setup in one POSIX `sh` script (rather than in transport code) is what makes `local` and
  * `ssh` behave identically:
  *
- * - it reports its pid first (`\x1eFB pgid=N` on stderr): it is the process-group leader (sshd and
- *   the local transport both start it in a new session), so cancelling kills the whole group;
+ * - it reports its pid first (`\x1eFB <nonce> pgid=N` on stderr): it is the process-group leader
+ *   (sshd and the local transport both start it in a new session), so cancelling kills the whole
+ *   group. The nonce is fresh for every run and arrives as the first line of stdin, never in the
+ *   script or any command line, and is gone before the command starts: output the command prints
+ *   (an alert label echoed to stderr, say) cannot pass for a marker;
  * - secrets arrive on stdin, one base64 line each, are decoded with builtins + `base64 -d` and
  *   exported as `FIREBREAK_SECRET_<NAME>`: never on any command line, never in the script;
  * - cwd and env are single-quoted literals, never interpolated;
@@ -15,12 +18,17 @@
  *   the recorded result instead of running again, and a claim without a result (the earlier
  *   attempt died mid-command) is reported, never re-run.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { secretEnvName, shellQuote } from '../../language/expressions/quote';
 import { invalidCommandInput } from './errors';
 
 /** Lines the wrapper writes at the very start of stderr, before any output of the command. */
 export const MARKER_PREFIX = '\x1eFB ';
+
+/** A fresh marker nonce: 128 random bits, hex (the wrapper reads it as a plain word). */
+export function newMarkerNonce(): string {
+  return randomBytes(16).toString('hex');
+}
 
 export interface WrapperSpec {
   command: string;
@@ -81,10 +89,16 @@ export function buildInner(spec: WrapperSpec, inline = false): string {
   return lines.join('\n');
 }
 
-/** The full wrapper script (run as `/bin/sh -c <script>`). */
+/**
+ * The full wrapper script (run as `/bin/sh -c <script>`). Its stdin starts with the marker nonce
+ * line, then the secrets ({@link buildStdin}).
+ */
 export function buildWrapper(spec: WrapperSpec): string {
-  const marker = `printf '\\036FB pgid=%s\\n' "$$" >&2`;
-  if (spec.idempotencyKey === undefined && !spec.sudo) return `${marker}\n${buildInner(spec, true)}`;
+  // `fb_n` is never exported, so the inner shell (sudo or not) cannot see it either.
+  const marker = [`IFS= read -r fb_n || fb_n=`, `printf '\\036FB %s pgid=%s\\n' "$fb_n" "$$" >&2`].join('\n');
+  if (spec.idempotencyKey === undefined && !spec.sudo) {
+    return `${marker}\nunset fb_n\n${buildInner(spec, true)}`;
+  }
   const inner = buildInner(spec);
   const run = `${spec.sudo ? 'sudo -n ' : ''}/bin/sh -c "$fb_inner" firebreak`;
   const lines = [marker, `fb_inner=${shellQuote(inner)}`];
@@ -104,11 +118,11 @@ export function buildWrapper(spec: WrapperSpec): string {
       '  cat "$fb_d/stdout"; cat "$fb_d/stderr" >&2',
       '  exit "$fb_rc"',
       'elif [ -f "$fb_d/rc" ]; then',
-      `  printf '\\036FB idem=replayed\\n' >&2`,
+      `  printf '\\036FB %s idem=replayed\\n' "$fb_n" >&2`,
       '  cat "$fb_d/stdout" 2>/dev/null; cat "$fb_d/stderr" >&2',
       '  exit "$(cat "$fb_d/rc")"',
       'else',
-      `  printf '\\036FB idem=unknown\\n' >&2`,
+      `  printf '\\036FB %s idem=unknown\\n' "$fb_n" >&2`,
       '  exit 125',
       'fi',
     );
@@ -131,17 +145,33 @@ export function execLine(script: string): string {
  * `kill -s SIG -- -pgid` is the one spelling both dash and bash accept for a group.
  */
 export function buildKillScript(pgid: number, graceMs: number): string {
+  if (!safeGroup(pgid)) throw invalidCommandInput(`refusing to signal process group ${pgid}`);
   const tries = Math.max(1, Math.ceil(graceMs / 50));
+  // Never group 1 (or below) and never the kill script's own group, whatever was reported.
   const script =
-    `p=${pgid}; kill -s TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
+    `p=${pgid}; [ "$p" -gt 1 ] && [ "$p" != "$$" ] || exit 0; ` +
+    `kill -s TERM -- -$p 2>/dev/null || exit 0; i=0; ` +
     `while kill -s 0 $p 2>/dev/null && [ $i -lt ${tries} ]; do sleep 0.05; i=$((i+1)); done; ` +
     'kill -s KILL -- -$p 2>/dev/null; exit 0';
   return execLine(script);
 }
 
-/** Stdin for the wrapper: one base64 line per secret, in `spec.secrets` order. */
-export function buildStdin(secretNames: readonly string[], values: Readonly<Record<string, string>>): string {
-  return secretNames.map((n) => Buffer.from(values[n] ?? '', 'utf8').toString('base64') + '\n').join('');
+/** A process group the runner may signal: a real group, never 0, 1 (everything) or negative. */
+export function safeGroup(pgid: number | undefined): pgid is number {
+  return pgid !== undefined && Number.isSafeInteger(pgid) && pgid > 1;
+}
+
+/** Stdin for the wrapper: the marker nonce line, then one base64 line per secret, in `spec.secrets` order. */
+export function buildStdin(
+  secretNames: readonly string[],
+  values: Readonly<Record<string, string>>,
+  nonce: string,
+): string {
+  if (!/^[0-9a-f]{16,}$/.test(nonce)) throw invalidCommandInput('the marker nonce must be hex');
+  return (
+    `${nonce}\n` +
+    secretNames.map((n) => Buffer.from(values[n] ?? '', 'utf8').toString('base64') + '\n').join('')
+  );
 }
 
 export interface Markers {
@@ -153,9 +183,13 @@ export interface Markers {
   complete: boolean;
 }
 
-/** Parses the marker lines at the start of stderr (which may still be arriving). */
-export function parseMarkers(stderr: Buffer): Markers {
+/**
+ * Parses the marker lines at the start of stderr (which may still be arriving). Only lines carrying
+ * this run's `nonce` count, and only the first pgid: anything else is the command's own output.
+ */
+export function parseMarkers(stderr: Buffer, nonce: string): Markers {
   const m: Markers = { length: 0, complete: false };
+  const prefix = `${MARKER_PREFIX}${nonce} `;
   let pos = 0;
   for (;;) {
     if (pos >= stderr.length) return m;
@@ -166,13 +200,13 @@ export function parseMarkers(stderr: Buffer): Markers {
     const nl = stderr.indexOf(0x0a, pos);
     if (nl < 0) return m;
     const line = stderr.subarray(pos, nl).toString('utf8');
-    if (!line.startsWith(MARKER_PREFIX)) {
+    if (!line.startsWith(prefix)) {
       m.complete = true;
       return m;
     }
-    const body = line.slice(MARKER_PREFIX.length);
-    const pg = /^pgid=(\d+)$/.exec(body);
-    if (pg?.[1] !== undefined) m.pgid = Number(pg[1]);
+    const body = line.slice(prefix.length);
+    const pg = /^pgid=(\d{1,10})$/.exec(body);
+    if (pg?.[1] !== undefined && m.pgid === undefined && safeGroup(Number(pg[1]))) m.pgid = Number(pg[1]);
     if (body === 'idem=replayed' || body === 'idem=unknown') m.idem = body.slice(5) as 'replayed' | 'unknown';
     pos = nl + 1;
     m.length = pos;

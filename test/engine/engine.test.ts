@@ -162,8 +162,10 @@ describe('the engine started the way README says', () => {
     const state = await waitIncident(engine.url, id!, (s) => s.status === 'resolved');
     const decision = state.steps.find((s) => s.id === 'cleanup-logs')?.decidedBy;
     expect(decision).toMatchObject({ person: 'alice', channel: 'api', decision: 'approved' });
-    expect(existsSync(state.report!.markdownPath)).toBe(true);
-    expect(readFileSync(state.report!.htmlPath, 'utf8')).toContain('<table');
+    // The engine's worker keeps a copy on its disk; the API serves the report itself, by URL.
+    expect(existsSync(join(home, 'reports', `${id!}.md`))).toBe(true);
+    const html = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id!)}/report?format=html`);
+    expect(await html.text()).toContain('<table');
     const mails = readdirSync(join(home, 'outbox')).filter((f) => f.endsWith('.eml'));
     expect(mails.length).toBeGreaterThan(0);
     const all = mails.map((f) => readFileSync(join(home, 'outbox', f), 'utf8')).join('\n');

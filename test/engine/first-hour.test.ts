@@ -23,7 +23,11 @@ import { freePort } from '../support/services';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'firebreak.js');
-const DEMO_ID = 'incident-demo-local-logs-d3m0f1r3b4e4k001';
+/** The demo alert's workflow id; each incident under it adds its opening time (`…-20261121T100001.123Z`). */
+const DEMO_WORKFLOW = 'incident-demo-local-logs-d3m0f1r3b4e4k001';
+const OPENED = '-\\d{8}T\\d{6}\\.\\d{3}Z';
+/** The incident id a `started: <id>` line names. */
+const startedId = (stdout: string): string => /started: (\S+)/.exec(stdout)?.[1] ?? '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,9 +129,10 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     expect(fire.code).toBe(0);
     expect(fire.stdout.split('\n')).toEqual([
       `seeded ${demoLogDir({ home })} with three stale logs (the demo runbook's cleanup target)`,
-      `started: ${DEMO_ID}`,
+      expect.stringMatching(new RegExp(`^started: ${DEMO_WORKFLOW}${OPENED}$`)),
       '',
     ]);
+    const DEMO_ID = startedId(fire.stdout);
     await waitIncident(DEMO_ID, (s) => s.status === 'awaiting_approval');
     const list = await cli(env, 'incident', 'list');
     expect(list.stdout).toMatch(
@@ -155,8 +160,10 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
   });
 
   it('says why a step takes no approval — skipped by its condition — and prints the state a close led to', async () => {
-    const id = 'incident-demo-local-logs-nostale1';
-    expect((await cli(env, 'alert', 'fire', 'demo', '--no-seed', '--fingerprint', 'nostale1')).code).toBe(0);
+    const fired = await cli(env, 'alert', 'fire', 'demo', '--no-seed', '--fingerprint', 'nostale1');
+    expect(fired.code).toBe(0);
+    const id = startedId(fired.stdout);
+    expect(id).toMatch(new RegExp(`^incident-demo-local-logs-nostale1${OPENED}$`));
     await waitIncident(id, (s) => s.status === 'escalated');
     const refused = await cli(env, 'incident', 'approve', id, 'cleanup-logs', '--as', 'alice');
     expect(refused.code).toBe(1);
@@ -183,9 +190,12 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     const file = join(home, 'nobody.json');
     writeFileSync(file, JSON.stringify(payload));
     const fire = await cli(env, 'alert', 'fire', file);
-    expect(fire.stdout).toBe(
-      'started: incident-catch-all-nobody0001\nunmatched: NobodyWroteARunbook — no runbook triggers on it (routed to the catch-all runbook catch-all)\n',
+    expect(fire.stdout).toMatch(
+      new RegExp(
+        `^started: incident-catch-all-nobody0001${OPENED}\nunmatched: NobodyWroteARunbook — no runbook triggers on it \\(routed to the catch-all runbook catch-all\\)\n$`,
+      ),
     );
+    const catchAllId = startedId(fire.stdout);
     const opened = await waitForMail(
       // The subject says what is down: the alert's name and its service/instance labels (#14).
       (m) =>
@@ -205,7 +215,7 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
 
     // The catch-all waits for a human; the alert resolving ends it, and the chain is told.
     expect((await cli(env, 'alert', 'fire', file, '--resolved')).code).toBe(0);
-    const ended = await waitIncident('incident-catch-all-nobody0001', (s) => s.endedAt !== undefined);
+    const ended = await waitIncident(catchAllId, (s) => s.endedAt !== undefined);
     expect(ended.status).toBe('resolved');
     await waitForMail((m) =>
       m.Subject.startsWith(

@@ -4,6 +4,7 @@
  * alerts logged and listed, the catch-all route, and the incident gauges on /metrics. The same
  * behaviour against real Temporal, a real engine and real SMTP is in test/engine/first-hour.test.ts.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { join } from 'node:path';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -56,9 +57,17 @@ function scriptedClient(states: IncidentState[], closed: IncidentState[] = []) {
           return s;
         },
       }),
-      start: async (_type: string, opts: { workflowId: string; args: [{ plan: Plan }] }) => {
-        started.push({ workflowId: opts.workflowId, runbook: opts.args[0].plan.runbook.id });
-        return { firstExecutionRunId: 'r1' };
+    },
+    // Start-or-join is one signal-with-start call (apps/intake/signal-with-start.ts): every call starts here.
+    options: { namespace: 'default', loadedDataConverter: { payloadConverter: defaultPayloadConverter } },
+    workflowService: {
+      signalWithStartWorkflowExecution: async (req: {
+        workflowId: string;
+        input: { payloads: unknown[] };
+      }) => {
+        const input = defaultPayloadConverter.fromPayload(req.input.payloads[0] as never) as { plan: Plan };
+        started.push({ workflowId: req.workflowId, runbook: input.plan.runbook.id });
+        return { runId: `r${started.length}`, started: true };
       },
     },
   };
@@ -216,7 +225,11 @@ describe('the catch-all route', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({
       incidents: [
-        expect.objectContaining({ id: 'incident-catch-all-c1', runbook: 'catch-all', action: 'started' }),
+        expect.objectContaining({
+          id: expect.stringMatching(/^incident-catch-all-c1-\d{8}T\d{6}\.\d{3}Z$/u),
+          runbook: 'catch-all',
+          action: 'started',
+        }),
       ],
       unmatched: [
         { fingerprint: 'c1', alertname: 'NobodyWroteARunbook', status: 'firing', caughtBy: 'catch-all' },

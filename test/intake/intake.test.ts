@@ -22,6 +22,7 @@ import { createMailer, signApproval } from '../../services/notify';
 import type { Mailer } from '../../services/notify';
 import { loadOnCall } from '../../services/oncall';
 import { incidentWorkflowId, stateQuery } from '../../workflows/definitions';
+import { workflowIdOfIncident } from '../../language/plan/context';
 import { createDevServerEnv, freePort, workflowBundle } from '../support/temporal';
 import { config as makeConfig, plan } from './support/fixtures';
 import { alertmanagerPayload } from './support/payloads';
@@ -97,8 +98,15 @@ async function post(
   return { status: res.status, json };
 }
 
+/** The workflow id the incidents of alert `fp` run under. */
 const idFor = (fp: string) => incidentWorkflowId(runbook.runbook.id, fp);
-const handle = (id: string) => env.client.workflow.getHandle(id);
+/** Matches the id of an incident of alert `fp`: its workflow id plus its opening time. */
+const incidentOf = (fp: string) =>
+  expect.stringMatching(new RegExp(`^${idFor(fp)}-\\d{8}T\\d{6}\\.\\d{3}Z$`));
+/** The current run under the workflow id of incident (or workflow) `id`. */
+const handle = (id: string) => env.client.workflow.getHandle(workflowIdOfIncident(id));
+/** The id of the first incident a webhook answer names. */
+const firstId = (r: { json: Record<string, unknown> }) => (r.json.incidents as { id: string }[])[0]!.id;
 
 async function until(id: string, pred: (s: IncidentState) => boolean, what: string): Promise<IncidentState> {
   let last: IncidentState | undefined;
@@ -131,7 +139,8 @@ describe('alert webhooks', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(202));
     const incidents = results.flatMap((r) => r.json.incidents as { id: string; deduplicated: boolean }[]);
-    expect(new Set(incidents.map((i) => i.id))).toEqual(new Set([idFor(fp)]));
+    expect(new Set(incidents.map((i) => i.id)).size).toBe(1);
+    expect(incidents[0]?.id).toEqual(incidentOf(fp));
     expect(incidents.filter((i) => !i.deduplicated)).toHaveLength(1);
     const s = await until(idFor(fp), (x) => x.alertCount === 50, '50 deliveries counted');
     expect(s.alertCount).toBe(50);
@@ -164,20 +173,23 @@ describe('alert webhooks', () => {
 
   it('cancels the incident when Alertmanager delivers resolved, and never starts one for resolved alone', async () => {
     const fp = 'resolves';
-    expect((await post('/v1/alerts/alertmanager', alertmanagerPayload(fp))).status).toBe(202);
+    const opened = await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
+    expect(opened.status).toBe(202);
+    const first = firstId(opened);
     await until(idFor(fp), (s) => s.status === 'awaiting_approval', 'awaiting approval');
     const r = await post('/v1/alerts/alertmanager', alertmanagerPayload(fp, 'resolved'));
-    expect(r.json.incidents).toEqual([expect.objectContaining({ id: idFor(fp), action: 'resolved' })]);
+    expect(r.json.incidents).toEqual([expect.objectContaining({ id: first, action: 'resolved' })]);
     const final = await handle(idFor(fp)).result();
     expect(final.status).toBe('cancelled');
     expect(final.alertResolvedAt).toBeDefined();
 
-    // The intake still remembers the closed run: the alert firing again opens a new run.
+    // The intake still remembers the closed run: the alert firing again opens a new incident.
     const closedRun = (await handle(idFor(fp)).describe()).runId;
     const again = await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
     expect(again.json.incidents).toEqual([
-      expect.objectContaining({ id: idFor(fp), action: 'started', deduplicated: false }),
+      expect.objectContaining({ id: incidentOf(fp), action: 'started', deduplicated: false }),
     ]);
+    expect(firstId(again)).not.toBe(first);
     const reopened = await handle(idFor(fp)).describe();
     expect(reopened.runId).not.toBe(closedRun);
     expect(reopened.status.name).toBe('RUNNING');
@@ -197,7 +209,7 @@ describe('alert webhooks', () => {
     });
     expect(g.status).toBe(202);
     expect(g.json.incidents).toEqual([
-      expect.objectContaining({ id: idFor('generic1'), deduplicated: false }),
+      expect.objectContaining({ id: incidentOf('generic1'), deduplicated: false }),
     ]);
     expect(g.json.unmatched).toEqual([expect.objectContaining({ alertname: 'Other' })]);
     const graf = await post('/v1/alerts/grafana', {
@@ -214,7 +226,7 @@ describe('alert webhooks', () => {
       ],
     });
     expect(graf.json.incidents).toEqual([
-      expect.objectContaining({ id: idFor('grafana1'), action: 'started' }),
+      expect.objectContaining({ id: incidentOf('grafana1'), action: 'started' }),
     ]);
     const s = await until(idFor('grafana1'), () => true, 'grafana incident');
     expect(s.alert.source).toBe('grafana');
@@ -281,8 +293,7 @@ describe('approvals', () => {
   it('mails both signed links; following Approve over HTTP advances the workflow and a replay is refused', async () => {
     const fp = 'approve-by-mail';
     const before = smtp.messages.length;
-    await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
-    const id = idFor(fp);
+    const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload(fp)));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     // dave is on dba-oncall, which approves postgres steps.
     const mail = await waitForMail(
@@ -347,8 +358,7 @@ describe('approvals', () => {
 
   it('refuses forged and expired links without touching the incident', async () => {
     const fp = 'forged-links';
-    await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
-    const id = idFor(fp);
+    const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload(fp)));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     const forged = signApproval('not-the-key', {
       incidentId: id,
@@ -386,8 +396,7 @@ describe('approvals', () => {
 
   it('lets the API act by token: unauthorized approver refused by the validator, ack and notes recorded', async () => {
     const fp = 'api-actions';
-    await post('/v1/alerts/alertmanager', alertmanagerPayload(fp));
-    const id = idFor(fp);
+    const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload(fp)));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
 
     expect((await post(`/v1/incidents/${id}/approve`, { stepId: 'terminate' })).status).toBe(401);
@@ -448,8 +457,7 @@ describe('approvals', () => {
 
 describe('listing, health and metrics', () => {
   it('lists incidents with their summary fields', async () => {
-    await post('/v1/alerts/alertmanager', alertmanagerPayload('listed'));
-    const id = idFor('listed');
+    const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload('listed')));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !row; i++) {
@@ -510,8 +518,9 @@ describe('the CLI', () => {
       writeFileSync(file, JSON.stringify(alertmanagerPayload('cli-flow')));
       const fire = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
       expect(await runAlert(['fire', file, '--url', `${url}/v1/alerts/alertmanager`], fire.io)).toBe(0);
-      const id = idFor('cli-flow');
-      expect(fire.out).toEqual([`started: ${id}`]);
+      expect(fire.out).toEqual([expect.stringMatching(/^started: /)]);
+      const id = fire.out[0]!.slice('started: '.length);
+      expect(id).toEqual(incidentOf('cli-flow'));
       await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
 
       const deps = { client: native, people: ['alice', 'bob', 'carol', 'dave', 'erin'] };

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { validateRunbook } from '../../frontend/validator';
 
 const ROOT = join(__dirname, '..', '..');
-const seeds = ['service-down.yaml', 'qcat-db-pool-exhausted.yaml', 'marketprism-compose-restart.yaml'].map(
+const seeds = ['service-down.yaml', 'qcat-db-pool-exhausted.yaml', 'marketprism-staged-start.yaml'].map(
   (f) => readFileSync(join(ROOT, 'runbooks', f), 'utf8'),
 );
 

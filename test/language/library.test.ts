@@ -33,9 +33,9 @@ describe('the runbook library', () => {
       expect(used).toContain(a);
   });
 
-  it('routes a ServiceDown alert to the service-down runbook', () => {
+  it('routes a failed systemd unit, as node_exporter reports it, to the service-down runbook', () => {
     const ids = matchAlert(lib.plans, {
-      labels: { alertname: 'ServiceDown', service: 'nginx', host: '127.0.0.1' },
+      labels: { alertname: 'NodeSystemdServiceFailed', name: 'nginx.service', instance: 'web1:9100', job: 'node' },
     }).map((p) => p.runbook.id);
     expect(ids).toEqual(['service-down']);
   });
@@ -55,7 +55,7 @@ describe('library-wide checks', () => {
       const lib = loadLibrary(dir);
       expect(lib.plans.map((p) => p.runbook.file)).toEqual(['a.yaml']);
       expect(formatDiagnostics(lib.diagnostics)).toEqual([
-        `${join(dir, 'b.yaml')}:6:7: duplicate runbook id "service-down" (also defined in ${join(dir, 'a.yaml')})`,
+        `${join(dir, 'b.yaml')}:10:7: duplicate runbook id "service-down" (also defined in ${join(dir, 'a.yaml')})`,
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -104,7 +104,7 @@ describe('firebreak validate', () => {
     ).toBe(1);
     expect(bad.stdout).toEqual([
       'test/language/fixtures/contacts/unknown-contact.yaml:3:89: unknown contact "dba-oncal" (did you mean "dba-oncall"?)',
-      'test/language/fixtures/contacts/unknown-contact.yaml:7:10: unknown on-call chain "databse" (did you mean "database"?)',
+      'test/language/fixtures/contacts/unknown-contact.yaml:7:10: unknown on-call chain "qcat-databse" (did you mean "qcat-database"?)',
       'test/language/fixtures/contacts/unknown-contact.yaml:9:31: unknown contact "nobody"',
     ]);
   });

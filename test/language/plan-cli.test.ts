@@ -29,17 +29,18 @@ describe('firebreak plan', () => {
     const out = JSON.parse(io.stdout.join('')) as JsonPlan;
     expect(out.alerts).toHaveLength(4);
     expect(out.alerts.map((a) => a.matches.map((m) => m.runbook))).toEqual([
-      ['service-down'],
+      ['qcat-service-down'],
       ['webctp-service-down'],
       ['marketprism-no-data'],
       ['service-down'],
     ]);
     const first = out.alerts[0]?.matches[0];
     expect(first?.severity).toBe('P0');
-    expect(first?.incidentId).toBe('incident-service-down-a0b1c2d3e4f50617');
+    expect(first?.incidentId).toBe('incident-qcat-service-down-a0b1c2d3e4f50617');
     expect(first?.escalation.intervalMs).toBe(5 * 60_000);
-    expect(first?.remediations[0]).toMatchObject({ id: 'restart', approval: 'required' });
-    expect(first?.remediations[0]?.command).toContain("svc='qcat'");
+    const restart = first?.remediations.find((r) => r.id === 'restart_qcat');
+    expect(restart).toMatchObject({ approval: 'required' });
+    expect(restart?.command).toContain("set -- 'qcat'");
   });
 
   it('prints approval gates, escalation timers and rendered commands as text', async () => {
@@ -49,10 +50,10 @@ describe('firebreak plan', () => {
     ).toBe(0);
     const text = io.stdout.join('\n');
     expect(text).toContain('runbook qcat-db-pool-exhausted');
-    expect(text).toContain('severity P0');
+    expect(text).toContain('severity P1');
     expect(text).toContain('APPROVAL REQUIRED');
-    expect(text).toContain("older_than='600 seconds'");
-    expect(text).toContain('next level after 5m without ack');
+    expect(text).toContain("sh 'localhost' '5432' 'qcat_user' 'qcat'");
+    expect(text).toContain('escalation: chain qcat-database');
   });
 
   it('shows hostile label values only inside single quotes, and running the command creates no canary', async () => {
@@ -60,12 +61,12 @@ describe('firebreak plan', () => {
     expect(await run(['--alert', 'examples/alerts/hostile-labels.json', '--json'], io)).toBe(0);
     const out = JSON.parse(io.stdout.join('')) as JsonPlan;
     const cmd = out.alerts[0]?.matches[0]?.remediations[0]?.command ?? '';
-    expect(cmd).toContain(`svc='nginx; touch /tmp/firebreak-pwned; $(id) \`uname\` '\\''x'\\''\necho owned'`);
+    expect(cmd).toContain(`set -- 'nginx; touch /tmp/firebreak-pwned; $(id) \`uname\` '\\''x'\\''\necho owned'`);
     // Only the assignment line runs (up to the name guard), so nothing is restarted for real.
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-plan-'));
     try {
-      const assignment = cmd.split('\ncase ')[0] ?? '';
-      const probe = `${assignment.replace('/tmp/firebreak-pwned', join(dir, 'pwned'))}\nprintf '%s' "$svc"`;
+      const assignment = cmd.split('\nfor svc ')[0] ?? '';
+      const probe = `${assignment.replace('/tmp/firebreak-pwned', join(dir, 'pwned'))}\nprintf '%s' "$1"`;
       const printed = execFileSync('/bin/sh', ['-c', probe], { encoding: 'utf8' });
       expect(printed).toContain('touch');
       expect(existsSync(join(dir, 'pwned'))).toBe(false);

@@ -179,6 +179,8 @@ describeProvisioned(['mailpit.sh'], 'mail content read back from Mailpit', () =>
         mailer,
         secrets: { names: () => [], get: async () => '' },
       }),
+      // No queue of its own: local steps stay on the test's queue.
+      pinLocalHost: async () => ({ hostId: 'mail-content' }),
       // Diagnostics "fail" on purpose (the on_failure test); remediations never run here.
       runCommand: async (i) => ({
         hosts: [hostResult(1, 'x'.repeat(60_000), { host: i.target.hosts[0] ?? 'db1', stderr: 'refused' })],

@@ -16,6 +16,8 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   volumes?: string[];
+  restart?: string;
+  deploy?: { replicas?: number };
 }
 const compose = parse(text, { merge: true }) as {
   name: string;
@@ -32,24 +34,35 @@ const svc = (name: string): Service => {
 const hasCompose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
 
 describe('docker-compose.yml', () => {
-  it('defines PostgreSQL, Temporal, its UI, Mailpit, the worker and the intake', () => {
+  it('defines PostgreSQL, Temporal with its schema and namespace jobs, its UI, Mailpit, the workers and the intake', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       'intake',
       'mailpit',
       'postgresql',
       'temporal',
+      'temporal-namespace',
+      'temporal-schema',
       'temporal-ui',
       'worker',
     ]);
-    expect(svc('temporal').image).toMatch(/^temporalio\/auto-setup:\d+\.\d+\.\d+$/u);
+    // The server image, not the deprecated auto-setup; the setup jobs run the same version's tools.
+    expect(svc('temporal').image).toMatch(/^temporalio\/server:\d+\.\d+\.\d+$/u);
+    const version = svc('temporal').image?.split(':')[1];
+    expect(svc('temporal-schema').image).toBe(`temporalio/admin-tools:${version}`);
+    expect(svc('temporal-namespace').image).toBe(`temporalio/admin-tools:${version}`);
+    expect(svc('worker').deploy?.replicas).toBe(2);
     expect(svc('temporal-ui').image).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/u);
     expect(svc('mailpit').image).toMatch(/^axllent\/mailpit:v\d+/u);
     expect(svc('postgresql').image).toMatch(/^postgres:\d+$/u);
   });
 
-  it('pins every image and gives every service a healthcheck', () => {
+  it('pins every image and gives every long-running service a healthcheck', () => {
+    const jobs = ['temporal-schema', 'temporal-namespace'];
+    for (const name of jobs)
+      expect({ name, restart: svc(name).restart }).toEqual({ name, restart: 'on-failure:5' });
     for (const [name, s] of Object.entries(compose.services)) {
       expect({ name, latest: (s.image ?? '').endsWith(':latest') }).toEqual({ name, latest: false });
+      if (jobs.includes(name)) continue; // one-shot jobs: later services wait for them to complete
       expect({
         name,
         test: Array.isArray(s.healthcheck?.test) && (s.healthcheck?.test.length ?? 0) > 1,
@@ -70,13 +83,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts services only after what they need is healthy', () => {
-    expect(svc('temporal').depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    expect(svc('temporal-ui').depends_on?.temporal?.condition).toBe('service_healthy');
+    const completed = { condition: 'service_completed_successfully' };
+    expect(svc('temporal-schema').depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(svc('temporal').depends_on).toEqual({ 'temporal-schema': completed });
+    expect(svc('temporal-namespace').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(svc('temporal-ui').depends_on).toEqual({ 'temporal-namespace': completed });
     expect(svc('worker').depends_on).toEqual({
-      temporal: { condition: 'service_healthy' },
+      'temporal-namespace': completed,
       mailpit: { condition: 'service_healthy' },
     });
-    expect(svc('intake').depends_on?.temporal?.condition).toBe('service_healthy');
+    expect(svc('intake').depends_on?.['temporal-namespace']).toEqual(completed);
   });
 
   it('publishes the expected ports, on loopback unless FIREBREAK_BIND says otherwise', () => {
@@ -84,6 +100,8 @@ describe('docker-compose.yml', () => {
     expect(ports).toEqual({
       postgresql: [],
       temporal: ['${FIREBREAK_BIND:-127.0.0.1}:7233:7233'],
+      'temporal-schema': [],
+      'temporal-namespace': [],
       'temporal-ui': ['${FIREBREAK_BIND:-127.0.0.1}:8080:8080'],
       mailpit: ['${FIREBREAK_BIND:-127.0.0.1}:1025:1025', '${FIREBREAK_BIND:-127.0.0.1}:8025:8025'],
       worker: [],
@@ -97,6 +115,7 @@ describe('docker-compose.yml', () => {
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(env.SMTP_URL).toBe('${SMTP_URL:-smtp://mailpit:1025}');
       expect(env.FIREBREAK_APPROVAL_KEY).toMatch(/^\$\{FIREBREAK_APPROVAL_KEY:\?/u);
+      expect(env.FIREBREAK_PUBLIC_URL).toBe('${FIREBREAK_PUBLIC_URL:-http://localhost:8680}');
       expect(env.FIREBREAK_HOME).toBe('/var/lib/firebreak');
       expect(env.FIREBREAK_REPORTS).toBe('/var/lib/firebreak/reports');
       expect(svc(name).volumes).toContain('firebreak-home:/var/lib/firebreak');
@@ -109,6 +128,7 @@ describe('docker-compose.yml', () => {
   it('never defaults a secret: passwords and keys are required variables', () => {
     expect(svc('postgresql').environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/u);
     expect(svc('temporal').environment?.POSTGRES_PWD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/u);
+    expect(svc('temporal-schema').environment?.SQL_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/u);
   });
 
   it('documents every environment variable with a comment', () => {

@@ -39,9 +39,10 @@ let worker: Worker;
 let running: Promise<void>;
 let dir: string;
 const reports: WriteReportInput[] = [];
+const statesRead: IncidentState[] = [];
 const mails: ReportMailMessage[] = [];
 let final: IncidentState;
-let written: WriteReportInput;
+let written: { state: IncidentState };
 let markdown: string;
 let html: string;
 
@@ -65,8 +66,15 @@ beforeAll(async () => {
       secrets: { DB_PASSWORD: { env: SECRET_ENV } },
     },
     mailer: { send: async (m) => (mails.push(m), { messageId: `<${mails.length}@test>` }) },
+    // As the worker does: the report reads the final state from the incident itself.
+    stateOf: async (id) => {
+      const s = await env.client.workflow.getHandle(id).query(stateQuery);
+      statesRead.push(s);
+      return s;
+    },
   });
   const activities: IncidentActivities = {
+    pinLocalHost: async () => ({ hostId: 'test-host' }),
     resolveOnCall: async () => ONCALL,
     runCommand: async (input) => ({
       hosts: [
@@ -165,7 +173,7 @@ beforeAll(async () => {
   final = await handle.result();
   const w = reports[0];
   if (!w) throw new Error('writeReport was not called');
-  written = w;
+  written = { state: w.state ?? statesRead[0]! };
   markdown = readFileSync(join(dir, 'reports', `${final.id}.md`), 'utf8');
   html = readFileSync(join(dir, 'reports', `${final.id}.html`), 'utf8');
   // Kept for a human to look at; test-artifacts/ is git-ignored.

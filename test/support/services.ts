@@ -114,8 +114,11 @@ export interface SshdFleet {
   stop(): Promise<void>;
 }
 
-/** Starts `count` sshd instances (separate `sshd -D` processes) sharing host and client keys. */
-export async function startSshd(count = 1): Promise<SshdFleet> {
+/**
+ * Starts `count` sshd instances (separate `sshd -D` processes) sharing host and client keys;
+ * `extraConfig` lines are appended to each instance's sshd_config (e.g. `SetEnv PATH=…`).
+ */
+export async function startSshd(count = 1, extraConfig: string[] = []): Promise<SshdFleet> {
   const user = ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = tempDir('fb-sshd-');
@@ -155,6 +158,7 @@ export async function startSshd(count = 1): Promise<SshdFleet> {
         'MaxStartups 200',
         'LogLevel ERROR',
         'PrintMotd no',
+        ...extraConfig,
         '',
       ].join('\n'),
     );

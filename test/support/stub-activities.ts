@@ -4,12 +4,16 @@
  */
 import type { IncidentActivities } from '../../activities/types';
 
-export function inertCommandsAndReport(): Pick<IncidentActivities, 'runCommand' | 'writeReport'> {
+export function inertCommandsAndReport(): Pick<
+  IncidentActivities,
+  'runCommand' | 'writeReport' | 'pinLocalHost'
+> {
   return {
+    pinLocalHost: async () => ({ hostId: 'test-host' }),
     runCommand: async () => ({ hosts: [] }),
     writeReport: async (i) => ({
-      markdownPath: `/tmp/${i.state.id}.md`,
-      htmlPath: `/tmp/${i.state.id}.html`,
+      markdownPath: `/tmp/${i.incidentId ?? i.state?.id}.md`,
+      htmlPath: `/tmp/${i.incidentId ?? i.state?.id}.html`,
       emailed: false,
     }),
   };

@@ -14,6 +14,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { devServerArgs } from '../../apps/engine/devserver';
+import { WORKER_HEARTBEAT_MS } from '../../services/config/cluster';
 import type { DevDbSync } from '../../apps/engine/devserver';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../services/provision';
 
@@ -23,7 +24,8 @@ export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Worker heartbeats as often as the worker process sends them (/healthz counts workers by them).
+    Runtime.install({ logger: new DefaultLogger('WARN'), workerHeartbeatInterval: WORKER_HEARTBEAT_MS });
   } catch {
     // Already installed by an earlier create: keep that one.
   }

@@ -14,7 +14,7 @@ import {
   verifyHostKey,
 } from '../../services/transport/knownHosts';
 import { capText, extractValue } from '../../services/transport/output';
-import { buildWrapper, parseMarkers } from '../../services/transport/wrapper';
+import { buildKillScript, buildWrapper, parseMarkers } from '../../services/transport/wrapper';
 import { input, sshConfig, target } from './helpers';
 
 const KEY_A = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);
@@ -172,10 +172,24 @@ describe('output shaping', () => {
     );
   });
 
+  const N = '0123456789abcdef0123456789abcdef';
+
   test('parses the wrapper markers at the start of stderr and nothing after them', () => {
-    const m = parseMarkers(Buffer.from('\x1eFB pgid=42\n\x1eFB idem=replayed\nreal stderr\x1eFB pgid=1\n'));
+    const lead = `\x1eFB ${N} pgid=42\n\x1eFB ${N} idem=replayed\n`;
+    const m = parseMarkers(Buffer.from(`${lead}real stderr\x1eFB ${N} pgid=1\n`), N);
     expect(m).toMatchObject({ pgid: 42, idem: 'replayed', complete: true });
-    expect(m.length).toBe('\x1eFB pgid=42\n\x1eFB idem=replayed\n'.length);
+    expect(m.length).toBe(lead.length);
+  });
+
+  test('a marker without the run nonce, a second pgid, or a group of 1 or less is not believed', () => {
+    expect(parseMarkers(Buffer.from('\x1eFB pgid=42\nx'), N)).toMatchObject({ length: 0, complete: true });
+    expect(parseMarkers(Buffer.from(`\x1eFB ${'f'.repeat(32)} pgid=42\nx`), N).pgid).toBeUndefined();
+    const two = parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42\n\x1eFB ${N} pgid=7\nx`), N);
+    expect(two.pgid).toBe(42);
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=1\nx`), N).pgid).toBeUndefined();
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=0\nx`), N).pgid).toBeUndefined();
+    expect(() => buildKillScript(1, 100)).toThrow(/refusing to signal process group 1/);
+    expect(buildKillScript(4242, 100)).toContain('[ "$p" -gt 1 ] && [ "$p" != "$$" ] || exit 0');
   });
 
   test('the wrapper never puts a secret value or unquoted env value in the script', () => {

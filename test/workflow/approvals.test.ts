@@ -217,7 +217,12 @@ describe('approvals on the time-skipping server', () => {
     const plan = approvalPlan('alert_resolved');
     plan.remediations = [remediation('cleanup', 'true')];
     const { handle, id } = await start(plan);
+    // An identical resend is only counted; one whose annotations changed goes on the timeline.
     await handle.signal(alertSignal, { alert: makeAlert(), receivedAt: '2026-01-01T00:01:00Z' });
+    await handle.signal(alertSignal, {
+      alert: makeAlert({ annotations: { summary: 'still failing, now worse' } }),
+      receivedAt: '2026-01-01T00:02:00Z',
+    });
     await until(handle, (s) => s.steps.some((x) => x.id === 'cleanup' && x.status === 'succeeded'));
     await handle.executeUpdate(noteUpdate, { args: [{ actor: alice, text: 'watching the graphs' }] });
     await handle.signal(alertSignal, {
@@ -226,8 +231,9 @@ describe('approvals on the time-skipping server', () => {
     });
     const final = await handle.result();
     expect(final.status).toBe('resolved');
-    expect(final.alertCount).toBe(2);
+    expect(final.alertCount).toBe(3);
     expect(ran(id)).toEqual(['check', 'cleanup']);
+    expect(final.timeline.filter((t) => t.kind === 'alert_repeated')).toHaveLength(1);
     expect(final.timeline.map((t) => t.kind)).toEqual(
       expect.arrayContaining(['alert_repeated', 'note', 'alert_resolved']),
     );

@@ -27,6 +27,7 @@ describe('recorded incident histories', () => {
       expect.arrayContaining([
         'approved-resolved.json',
         'approved-resolved-local-oncall.json',
+        'approved-resolved-pinned-local.json',
         'rejected-then-continued.json',
         'approval-expired-escalated-closed.json',
         'alert-resolved-cancelled.json',
@@ -37,6 +38,9 @@ describe('recorded incident histories', () => {
         'combined-notices-approved.json',
         'combined-notices-withdrawn.json',
         'diagnostic-escalates-at-once.json',
+        'spoofed-resolved-ignored-approved.json',
+        'continued-as-new-awaiting-approval.runfirst.json',
+        'continued-as-new-awaiting-approval.runlast.json',
       ]),
     );
   });
@@ -66,6 +70,16 @@ describe('recorded incident histories', () => {
       'local-oncall-lookup',
       'diagnostic-failure-pages-now',
     ]);
+  });
+
+  it('cover the patch that pins local steps to one machine', () => {
+    const text = readFileSync(join(FIXTURES_DIR, 'approved-resolved-pinned-local.json'), 'utf8');
+    expect([...text.matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1])).toEqual([
+      'core_patch',
+      'core_local_activity',
+      'core_patch',
+    ]);
+    expect(text).toContain('"name": "pinLocalHost"');
   });
 
   it('cover the failed-step and when-error patches of issue #12', () => {

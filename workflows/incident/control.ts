@@ -9,6 +9,9 @@ import type { Actor, IncidentInput, IncidentResume, IncidentState } from '../../
 /** History length after which an incident waiting for a human continues-as-new (Temporal warns at 10k). */
 export const CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 
+/** History bytes after which a waiting incident continues-as-new (Temporal fails a run at 50 MB). */
+export const CONTINUE_AS_NEW_AFTER_BYTES = 8 * 1024 * 1024;
+
 /** One decision on an approval request, set by the approve/reject update handlers. */
 export interface Decision {
   approved: boolean;
@@ -40,13 +43,18 @@ export class IncidentControl {
   cancelReason: 'alert_resolved' | 'closed' | undefined;
   /** The main flow's cancellation scope while it runs. */
   mainScope: CancellationScope | undefined;
+  /** The remediation whose approval wait handed over to a continued run (see flow.ts). */
+  suspendedApproval: string | undefined;
   /** Approval decisions by step id. */
   readonly decisions = new Map<string, Decision>();
   /** Notifications in flight (awaited before the workflow ends or continues-as-new). */
   readonly pendingNotifications = new Set<Promise<void>>();
   private readonly continueAfter: number;
+  /** The delivery that started the incident (its signal-with-start signal is not a repeat). */
+  readonly startDeliveryId: string | undefined;
 
   constructor(input: IncidentInput) {
+    this.startDeliveryId = input.deliveryId;
     this.remediationStarted = input.resume?.remediationStarted ?? false;
     this.humanDeadline = input.resume ? Date.parse(input.resume.humanDeadline) : undefined;
     this.continueAfter = input.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AFTER_EVENTS;
@@ -62,7 +70,12 @@ export class IncidentControl {
 
   /** History has grown long enough that a waiting incident should continue in a fresh run. */
   historyTooLong(): boolean {
-    return workflowInfo().historyLength > this.continueAfter || workflowInfo().continueAsNewSuggested;
+    const info = workflowInfo();
+    return (
+      info.historyLength > this.continueAfter ||
+      info.continueAsNewSuggested ||
+      info.historySize > CONTINUE_AS_NEW_AFTER_BYTES
+    );
   }
 
   /** What the next run resumes from. */
@@ -72,6 +85,7 @@ export class IncidentControl {
       humanDeadline: new Date(this.humanDeadline ?? Date.now()).toISOString(),
       remediationStarted: this.remediationStarted,
       runs: (input.resume?.runs ?? 0) + 1,
+      ...(this.suspendedApproval !== undefined ? { approval: { stepId: this.suspendedApproval } } : {}),
     };
   }
 }

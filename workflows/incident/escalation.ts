@@ -16,7 +16,7 @@ import type { IncidentStore } from './store';
 export const DIAGNOSTIC_ESCALATES_PATCH = 'diagnostic-failure-pages-now';
 
 export class EscalationClock {
-  private readonly intervalMs: number;
+  private readonly planIntervalMs: number;
 
   constructor(
     private readonly plan: Plan,
@@ -27,7 +27,12 @@ export class EscalationClock {
     private readonly control: IncidentControl,
     private readonly notifier: Notifier,
   ) {
-    this.intervalMs = plan.escalation.intervalMs[severity];
+    this.planIntervalMs = plan.escalation.intervalMs[severity];
+  }
+
+  /** The on-call chain's interval for this severity when it sets one (known once on call is resolved). */
+  private get intervalMs(): number {
+    return this.store.state.oncall?.intervalMs ?? this.planIntervalMs;
   }
 
   /** Runs until acknowledged, out of levels, finished or suspending. */

@@ -21,9 +21,16 @@ export class StopFlow extends Error {
   }
 }
 
-/** The activity's worker stopped answering: the command may or may not have run. */
+/**
+ * The activity's worker stopped answering: the command may or may not have run. (A
+ * schedule-to-start timeout means no worker ever took it: nothing ran.)
+ */
 export function workerLost(e: unknown): boolean {
-  return e instanceof ActivityFailure && e.cause instanceof TimeoutFailure;
+  return (
+    e instanceof ActivityFailure &&
+    e.cause instanceof TimeoutFailure &&
+    e.cause.timeoutType !== 'SCHEDULE_TO_START'
+  );
 }
 
 /** The idempotency guard found a claim without a result: the first run is still going or died. */

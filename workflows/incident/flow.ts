@@ -2,7 +2,7 @@
  * The main flow: diagnostics → approvals → remediations → verify → resolution, run inside the main
  * cancellation scope so a resolved alert or a human close can stop it mid-step.
  */
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { IncidentStatus } from '../../contracts/incident';
 import type { DiagnosticStep, Plan, RemediationStep } from '../../contracts/plan';
 import type { IncidentControl } from './control';
@@ -10,11 +10,15 @@ import type { EscalationClock } from './escalation';
 import { StopFlow, Suspend, errorMessage, planOnlyOnCall } from './failures';
 import type { Notifier } from './notifier';
 import type { StepRunner } from './steps';
+import { resumedApproval, resumedSuccesses } from './resume';
 import type { IncidentStore, StepView } from './store';
 import { verify } from './verify';
 
 /** How long an escalated incident waits for a human before it is closed as failed. */
 export const HUMAN_WAIT_MS = 7 * 24 * 3_600_000;
+
+/** Patch: a remediation waiting for approval continues-as-new when history grows (many deliveries). */
+export const APPROVAL_CONTINUE_PATCH = 'continue-as-new-awaiting-approval';
 
 export class MainFlow {
   constructor(
@@ -47,12 +51,15 @@ export class MainFlow {
     }
   }
 
-  /** The whole plan, start to resolution; returns the final status. */
-  async run(): Promise<IncidentStatus> {
+  /**
+   * The whole plan, start to resolution; returns the final status. `resumeAt`: a continued run
+   * that picks up at the remediation waiting for approval (everything before it is in the state).
+   */
+  async run(resumeAt?: string): Promise<IncidentStatus> {
     const { plan, store, clock } = this;
     try {
-      await this.diagnose();
-      const succeeded = await this.remediate();
+      if (resumeAt === undefined) await this.diagnose();
+      const succeeded = await this.remediate(resumeAt);
       switch (plan.resolution.mode) {
         case 'verify':
           if (succeeded > 0) return 'resolved';
@@ -137,18 +144,26 @@ export class MainFlow {
   }
 
   /** Returns how many remediations ran successfully; throws StopFlow to stop remediating. */
-  private async remediate(): Promise<number> {
+  private async remediate(resumeAt?: string): Promise<number> {
     const { store, control, steps } = this;
-    let succeeded = 0;
+    let skipping = resumeAt !== undefined;
+    let succeeded = skipping ? resumedSuccesses(store) : 0;
     for (const r of this.plan.remediations) {
-      const rec = store.newStep(r.id, 'remediation', r.run, r.title, r.approval === 'auto');
-      const decision = steps.checkWhen(rec, r.when, r.onFailure);
-      if (decision === 'escalate' || decision === 'abort') this.remediationFailed(r, rec);
-      if (decision !== 'run') continue;
-      if (r.approval === 'required') {
-        this.requestApproval(r, rec);
-        const decided = await condition(() => control.decisions.has(r.id), r.approvalTimeoutMs);
-        if (!this.approved(r, rec, decided)) continue;
+      let rec: StepView;
+      if (skipping) {
+        if (r.id !== resumeAt) continue; // ran (or was skipped) in an earlier run
+        skipping = false;
+        rec = resumedApproval(store, control, r.id);
+        if (!this.approved(r, rec, await this.awaitDecision(r))) continue;
+      } else {
+        rec = store.newStep(r.id, 'remediation', r.run, r.title, r.approval === 'auto');
+        const decision = steps.checkWhen(rec, r.when, r.onFailure);
+        if (decision === 'escalate' || decision === 'abort') this.remediationFailed(r, rec);
+        if (decision !== 'run') continue;
+        if (r.approval === 'required') {
+          this.requestApproval(r, rec);
+          if (!this.approved(r, rec, await this.awaitDecision(r))) continue;
+        }
       }
       control.remediationStarted = true;
       store.setStatus('remediating');
@@ -162,6 +177,26 @@ export class MainFlow {
       this.remediationFailed(r, rec);
     }
     return succeeded;
+  }
+
+  /**
+   * Waits for the decision on `r` until its request expires. While waiting, a history grown long
+   * (deliveries keep arriving) continues-as-new: the next run waits on ({@link run} `resumeAt`).
+   */
+  private async awaitDecision(r: RemediationStep): Promise<boolean> {
+    const { control, store } = this;
+    const pending = store.state.pendingApprovals.find((p) => p.stepId === r.id);
+    const left = pending ? Date.parse(pending.expiresAt) - Date.now() : r.approvalTimeoutMs;
+    const canContinue = patched(APPROVAL_CONTINUE_PATCH);
+    const decided = await condition(
+      () => control.decisions.has(r.id) || (canContinue && control.historyTooLong()),
+      Math.max(1, left),
+    );
+    if (canContinue && !control.decisions.has(r.id) && control.historyTooLong()) {
+      control.suspendedApproval = r.id;
+      throw new Suspend();
+    }
+    return decided;
   }
 
   private requestApproval(r: RemediationStep, rec: StepView): void {

@@ -4,7 +4,7 @@
  * the control flags. A validator's refusal is a typed `ApplicationFailure` (contracts/refusals.ts)
  * so clients choose their answer by type; its message is what a person reads.
  */
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import { REFUSAL_TYPES, refusal } from '../../contracts/refusals';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
 import type { Actor, ApproveRequest, OnCallSnapshot } from '../../contracts/incident';
@@ -20,10 +20,14 @@ import {
   statusQuery,
 } from '../definitions';
 import type { IncidentControl } from './control';
+import { onDelivery } from './deliveries';
 import { now, type IncidentStore, type ReadonlyDeep } from './store';
 
 /** Refusals recorded on the timeline; past this they are only counted (history stays bounded). */
 export const MAX_RECORDED_REFUSALS = 50;
+
+/** Patch: later deliveries act only when their labels are the incident's (deliveries.ts). */
+export const DELIVERY_LABELS_PATCH = 'alert-deliveries-match-labels';
 
 /**
  * Registers every handler. Keep the order: signals that arrived before their handler existed are
@@ -42,7 +46,14 @@ function isTerminal(store: IncidentStore, control: IncidentControl): boolean {
 }
 
 function registerSignals(store: IncidentStore, control: IncidentControl): void {
-  setHandler(alertSignal, ({ alert: delivery, receivedAt }) => {
+  setHandler(alertSignal, (signal) => {
+    // The starting delivery, signalled along with the start by signal-with-start: already counted.
+    if (signal.deliveryId !== undefined && signal.deliveryId === control.startDeliveryId) return;
+    if (patched(DELIVERY_LABELS_PATCH)) {
+      onDelivery(store, control, signal, () => isTerminal(store, control));
+      return;
+    }
+    const { alert: delivery, receivedAt } = signal;
     if (delivery.status === 'firing') {
       store.alertRepeated(receivedAt);
       return;

@@ -1,12 +1,15 @@
 /**
  * The post-incident report, written (and mailed) once the incident has ended.
  */
-import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
 import type { IncidentActivities } from '../../activities/types';
 import type { IncidentInput } from '../../contracts/incident';
 import { errorMessage } from './failures';
 import type { Notifier } from './notifier';
 import type { IncidentStore } from './store';
+
+/** Patch: the report activity gets the incident id, not its state (it queries the incident). */
+export const REPORT_READS_STATE_PATCH = 'report-reads-state';
 
 const { writeReport } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '5 minutes',
@@ -22,9 +25,14 @@ export async function writeIncidentReport(
 ): Promise<void> {
   try {
     const to = notifier.recipients('report', owners);
+    // The activity reads the final state by query: the state is the largest payload an incident
+    // would otherwise store in its history a second time.
+    const subject = patched(REPORT_READS_STATE_PATCH)
+      ? { incidentId: store.state.id }
+      : { state: store.snapshot() };
     // Non-cancellable: the report is the record of the incident, however it ended.
     const report = await CancellationScope.nonCancellable(() =>
-      writeReport({ state: store.snapshot(), to, ...(links ? { links } : {}) }),
+      writeReport({ ...subject, to, ...(links ? { links } : {}) }),
     );
     store.reportWritten(report);
   } catch (e) {

@@ -16,6 +16,8 @@ import type { HostRecord } from '../../contracts/incident';
 import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../contracts/plan';
 import { evaluateCondition, evaluateSuccess, renderTarget, renderTemplate } from '../lang';
 import { errorMessage, failureHosts, workerLost } from './failures';
+import type { StepQueue } from './pinning';
+import { LocalHostPin } from './pinning';
 import { recoverOutcome } from './recovery';
 import type { IncidentStore, StepView } from './store';
 
@@ -64,9 +66,12 @@ export function proxyFor(
   step: CommandStep,
   hostCount: number,
   concurrency: number,
+  queue: StepQueue = {},
 ): IncidentActivities['runCommand'] {
   const rounds = Math.max(1, Math.ceil(hostCount / Math.max(1, concurrency)));
   const options: ActivityOptions = {
+    ...(queue.taskQueue ? { taskQueue: queue.taskQueue } : {}),
+    ...(queue.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: queue.scheduleToStartTimeoutMs } : {}),
     // The activity enforces the command timeout per host; this bounds the whole fan-out plus connects.
     startToCloseTimeout: step.timeoutMs * rounds + 30_000,
     heartbeatTimeout: COMMAND_HEARTBEAT_MS,
@@ -83,12 +88,16 @@ export function proxyFor(
 }
 
 export class StepRunner {
+  private readonly pin: LocalHostPin;
+
   constructor(
     private readonly plan: Plan,
     private readonly store: IncidentStore,
     /** What expressions see; each finished command step adds its outcome. */
     private readonly ctx: ExpressionContext,
-  ) {}
+  ) {
+    this.pin = new LocalHostPin(store);
+  }
 
   /**
    * Evaluates a step's `when:` guard (none: run); false skips the step. A guard that fails to
@@ -127,7 +136,7 @@ export class StepRunner {
     }
     let ok: boolean;
     try {
-      const { run, request } = this.prepare(rec, step);
+      const { run, request } = await this.prepare(rec, step);
       store.setAttempts(rec, 1);
       let result: RunCommandResult;
       try {
@@ -172,11 +181,14 @@ export class StepRunner {
     }
   }
 
-  /** Renders the command, its hosts and environment; throws when the plan or a template is broken. */
-  private prepare(
+  /**
+   * Renders the command, its hosts and environment, and picks the queue it runs through; throws
+   * when the plan or a template is broken.
+   */
+  private async prepare(
     rec: StepView,
     step: CommandStep,
-  ): { run: IncidentActivities['runCommand']; request: RunCommandInput } {
+  ): Promise<{ run: IncidentActivities['runCommand']; request: RunCommandInput }> {
     const { ctx, store } = this;
     const target = this.plan.targets[step.target];
     if (!target)
@@ -189,7 +201,7 @@ export class StepRunner {
     store.commandRendered(rec, command, step.target);
     const env: Record<string, string> = {};
     for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
-    const run = proxyFor(step, resolved.hosts.length, target.concurrency);
+    const run = proxyFor(step, resolved.hosts.length, target.concurrency, await this.pin.queueFor(target));
     const request: RunCommandInput = {
       incidentId: store.state.id,
       stepId: rec.id,

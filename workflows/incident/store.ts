@@ -111,6 +111,33 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * A firing delivery with the incident's labels: counted always, put on the timeline only when it
+   * differs from the last one (`unchanged` false), so resends cannot grow the state.
+   */
+  alertDelivered(receivedAt: string, digest: string, unchanged: boolean): void {
+    if (unchanged) this.s.alertCount++;
+    else this.alertRepeated(receivedAt);
+    this.s.alertLast = { digest, receivedAt };
+  }
+
+  /** A delivery whose labels are not the incident's: counted, recorded up to `maxRecorded` times. */
+  alertConflict(
+    receivedAt: string,
+    status: 'firing' | 'resolved',
+    labels: string[],
+    maxRecorded: number,
+  ): void {
+    this.s.alertConflicts = (this.s.alertConflicts ?? 0) + 1;
+    if (this.s.alertConflicts > maxRecorded) return;
+    const shown = labels.slice(0, 10).join(', ') + (labels.length > 10 ? ', …' : '');
+    this.record(
+      'alert_conflict',
+      `${status} delivery ignored: its labels differ from the incident's (${shown})`,
+      { data: { receivedAt, status, labels: labels.slice(0, 50) } },
+    );
+  }
+
   alertResolved(message: string, data?: TimelineEntryOf<'alert_resolved'>['data']): void {
     this.s.alertResolvedAt = now();
     this.record('alert_resolved', message, data ? { data } : {});
@@ -364,11 +391,17 @@ export class IncidentStore {
     this.s.endedAt = now();
   }
 
+  /** The incident's local steps run on this machine from now on (see pinning.ts). */
+  localHostPinned(hostId: string): void {
+    this.s.localHost = hostId;
+  }
+
   reportWritten(report: WriteReportResult): void {
     this.s.report = { markdownPath: report.markdownPath, htmlPath: report.htmlPath };
     this.record(
       'report_written',
-      `report written to ${report.markdownPath}${report.error ? ` (${report.error})` : ''}`,
+      // No path here: the timeline is read from every process; the file is on one worker's disk.
+      `report written${report.emailed ? ' and mailed' : ''}${report.error ? ` (${report.error})` : ''}`,
       { data: { emailed: report.emailed } },
     );
   }

@@ -19,6 +19,7 @@ import { EscalationClock } from './escalation';
 import { errorMessage, planOnlyOnCall } from './failures';
 import { MainFlow } from './flow';
 import { registerHandlers } from './handlers';
+import { outcomesFromState } from './resume';
 import { Notifier } from './notifier';
 import { lookupOnCall } from './oncall';
 import { writeIncidentReport } from './report';
@@ -35,16 +36,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   registerHandlers(store, control);
   const notifier = new Notifier(store, control, input.links);
   const clock = new EscalationClock(plan, severity, startedMs, store, control, notifier);
-  const steps = new StepRunner(plan, store, initialContext(plan, alert, store.state.id, severity));
+  const context = initialContext(plan, alert, store.state.id, severity);
+  const resumeAt = input.resume?.approval?.stepId;
+  if (input.resume && resumeAt !== undefined)
+    Object.assign(context.steps, outcomesFromState(input.resume.state));
+  const steps = new StepRunner(plan, store, context);
   const flow = new MainFlow(plan, store, control, notifier, clock, steps);
 
   let clockDone: Promise<void>;
   let outcome: IncidentStatus | 'suspend';
   if (input.resume) {
-    // A continued run: everything before the wait for a human is already in the state.
+    // A continued run: everything before the wait (for a human, or for an approval) is in the state.
     notifier.resend(input.resume.outbox);
     clockDone = clock.run();
-    outcome = await flow.runMain(() => flow.awaitHuman());
+    outcome = await flow.runMain(() => (resumeAt !== undefined ? flow.run(resumeAt) : flow.awaitHuman()));
   } else {
     store.alertReceived(input.receivedAt);
     try {
@@ -82,8 +87,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         resume: { ...control.resume(store.snapshot(), input), ...(outbox.length > 0 ? { outbox } : {}) },
       });
     }
-    // A decision raced in while suspending: finish here instead.
-    outcome = control.closeRequest?.outcome ?? 'resolved';
+    // A decision raced in while suspending: finish here instead. An alert resolving before any
+    // remediation ran cancels the incident, as it would have without the hand-over.
+    const cancelled = control.suspendedApproval !== undefined && !control.remediationStarted;
+    outcome = control.closeRequest?.outcome ?? (cancelled ? 'cancelled' : 'resolved');
   }
   const final: IncidentStatus = control.closeRequest?.outcome ?? outcome;
 

@@ -1,13 +1,16 @@
 /**
  * What the console reads from Temporal: an incident's state (the workflow's query while it runs,
- * its result once it has ended — immutable, so cached), the list of incidents by whatever ids
- * the workflows have, and cheap change markers for live updates (run id, status and history
+ * its result once it has ended — immutable, so cached), the list of incidents by their incident
+ * ids (not workflow ids: see incident-lookup.ts), and cheap change markers for live updates (run id, status and history
  * length from DescribeWorkflowExecution: no worker involved).
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState } from '../../../contracts/incident';
 import { TERMINAL_STATUSES } from '../../../contracts/incident';
-import { stateQuery } from '../../../workflows/definitions';
+import { workflowIdOfIncident } from '../../../language/plan/context';
+import { findIncident, stateOf } from '../incident-lookup';
+import type { IncidentRef } from '../incident-lookup';
+import { incidentIdOf, runOf } from '../incident-runs';
 import { mapLimit } from '../map-limit';
 import { listExecutions } from '../routes/incidents';
 
@@ -54,7 +57,7 @@ function rowOf(s: IncidentState, open: boolean): IncidentRow {
 /** What visibility alone says of an incident whose state cannot be read (failed, terminated, busy). */
 function bareRow(w: WorkflowExecutionInfo): IncidentRow {
   return {
-    id: w.workflowId,
+    id: incidentIdOf(w),
     open: w.status.name === 'RUNNING',
     status: w.status.name.toLowerCase(),
     severity: '',
@@ -77,27 +80,24 @@ export class IncidentReader {
 
   constructor(private readonly client: Client) {}
 
-  /** The incident's state: live while it runs, final once it has ended. Throws WorkflowNotFoundError. */
+  /**
+   * The incident's state: live while it runs, final once it has ended. Incident ids are not
+   * workflow ids (one alert's incidents run in turn under one workflow id): the run is found first.
+   * Throws WorkflowNotFoundError.
+   */
   async state(id: string): Promise<IncidentState> {
-    const handle = this.client.workflow.getHandle(id);
-    const d = await handle.describe();
-    if (d.status.name === 'RUNNING') return handle.query(stateQuery);
-    return this.final(id, d.runId);
+    const ref = await findIncident(this.client, id);
+    if (ref.running) return stateOf(this.client, ref);
+    return this.final(ref);
   }
 
-  private async final(id: string, runId: string): Promise<IncidentState> {
-    const cached = this.finals.get(runId);
+  private async final(ref: IncidentRef): Promise<IncidentState> {
+    const cached = this.finals.get(ref.runId);
     if (cached) return cached;
-    const handle = this.client.workflow.getHandle(id, runId);
-    let state: IncidentState;
-    try {
-      state = (await handle.result()) as IncidentState;
-    } catch {
-      // Failed or terminated: no result, but a worker can still answer the query from history.
-      return handle.query(stateQuery);
-    }
+    const state = await stateOf(this.client, ref);
+    // Only a closed run's result never changes (a query fallback may be a failed run's last word, too).
     if (this.finals.size >= CACHE_LIMIT) this.finals.delete(this.finals.keys().next().value as string);
-    this.finals.set(runId, state);
+    this.finals.set(ref.runId, state);
     return state;
   }
 
@@ -107,9 +107,8 @@ export class IncidentReader {
     return mapLimit(execs, 8, async (w) => {
       const open = w.status.name === 'RUNNING';
       try {
-        const s = open
-          ? await this.client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery)
-          : await this.final(w.workflowId, w.runId);
+        const ref = { ...runOf(w), running: open };
+        const s = open ? await stateOf(this.client, ref) : await this.final(ref);
         return rowOf(s, open && !TERMINAL_STATUSES.includes(s.status));
       } catch {
         return bareRow(w);
@@ -119,18 +118,31 @@ export class IncidentReader {
 
   /** A marker that changes whenever what `topic` shows may have changed (`list`, `incident:<id>`). */
   async version(topic: string): Promise<string> {
-    if (topic.startsWith('incident:')) return this.describeMark(topic.slice('incident:'.length));
+    if (topic.startsWith('incident:')) return this.incidentMark(topic.slice('incident:'.length));
     const execs = await listExecutions(this.client, { limit: LIST_LIMIT });
     const marks = await mapLimit(execs, 8, async (w) =>
-      w.status.name === 'RUNNING' ? this.describeMark(w.workflowId) : `${w.workflowId}:${w.runId}:closed`,
+      w.status.name === 'RUNNING' ? this.runMark(w.workflowId) : `${w.workflowId}:${w.runId}:closed`,
     );
     return marks.join('|');
   }
 
-  private async describeMark(id: string): Promise<string> {
+  /** The current run under a workflow id: which incident, which run, its status and history length. */
+  private async runMark(workflowId: string): Promise<string> {
     try {
-      const d = await this.client.workflow.getHandle(id).describe();
-      return `${id}:${d.runId}:${d.status.name}:${d.historyLength}`;
+      const d = await this.client.workflow.getHandle(workflowId).describe();
+      return `${incidentIdOf(d)}:${d.runId}:${d.status.name}:${d.historyLength}`;
+    } catch {
+      return `${workflowId}:unknown`;
+    }
+  }
+
+  /** An incident's mark: its workflow's current run while that is the incident, else its own (ended) run. */
+  private async incidentMark(id: string): Promise<string> {
+    const current = await this.runMark(workflowIdOfIncident(id));
+    if (current.startsWith(`${id}:`)) return current;
+    try {
+      const ref = await findIncident(this.client, id);
+      return `${id}:${ref.runId}:${ref.running ? 'running' : 'closed'}`;
     } catch {
       return `${id}:unknown`;
     }

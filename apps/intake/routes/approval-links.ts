@@ -20,6 +20,7 @@ import { confirmBody, messageBody } from '../console/approval-view';
 import { IncidentReader } from '../console/data';
 import { sendPage } from '../console/requests';
 import type { IntakeContext } from '../context';
+import { handleOfIncident } from '../incident-lookup';
 import { refusalOf } from '../errors';
 import type { Refused } from '../errors';
 import { acceptForms, assertSameOrigin, field } from '../forms';
@@ -173,11 +174,11 @@ async function decide(
   const { incidentId, stepId, person, nonce } = claims;
   const actor = { person, channel: 'email' as const };
   try {
-    await opts.client.workflow
-      .getHandle(incidentId)
-      .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-        args: [{ stepId, actor, nonce, ...(comment ? { comment } : {}) }],
-      });
+    await (
+      await handleOfIncident(opts.client, incidentId)
+    ).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
+      args: [{ stepId, actor, nonce, ...(comment ? { comment } : {}) }],
+    });
     opts.metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
     return show(
       reply,

@@ -13,6 +13,7 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
+import { workflowIdOfIncident } from '../../../language/plan/context';
 import { renderHtml, renderMarkdown } from '../../../services/report';
 import type { ReportOptions } from '../../../services/report';
 import { messageBody } from '../console/approval-view';
@@ -49,7 +50,7 @@ function temporalUrl(ctx: Ctx, id: string): string | undefined {
   const ui = ctx.config.temporal.uiBaseUrl;
   if (!ui) return undefined;
   const ns = encodeURIComponent(ctx.config.temporal.namespace);
-  return `${ui.replace(/\/+$/u, '')}/namespaces/${ns}/workflows/${encodeURIComponent(id)}`;
+  return `${ui.replace(/\/+$/u, '')}/namespaces/${ns}/workflows/${encodeURIComponent(workflowIdOfIncident(id))}`;
 }
 
 async function incidentPage(

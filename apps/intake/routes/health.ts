@@ -1,10 +1,12 @@
 /**
- * Health (Temporal reachable and a worker polling the task queue) and Prometheus metrics; the
- * incident gauges are brought up to date before a scrape is answered (incident-gauges.ts).
+ * Health (Temporal reachable and a live worker on the task queue: see worker-health.ts) and
+ * Prometheus metrics; the incident gauges are brought up to date before a scrape is answered
+ * (incident-gauges.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { IntakeContext } from '../context';
 import { IncidentGauges } from '../incident-gauges';
+import { workerHealth } from '../worker-health';
 
 export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'config' | 'metrics'>> = async (
   app,
@@ -13,14 +15,10 @@ export const healthRoutes: FastifyPluginAsync<Pick<IntakeContext, 'client' | 'co
   app.get('/healthz', async (_req, reply) => {
     const { namespace, taskQueue } = config.temporal;
     try {
-      const res = await client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: taskQueue, kind: 1 },
-        taskQueueType: 1,
-      });
-      const pollers = res.pollers?.length ?? 0;
-      const body = { ok: pollers > 0, temporal: 'reachable', taskQueue, workflowPollers: pollers };
-      return reply.code(pollers > 0 ? 200 : 503).send(body);
+      const workers = await workerHealth(client, namespace, taskQueue);
+      const ok = workers.live > 0;
+      const body = { ok, temporal: 'reachable', taskQueue, workers, workflowPollers: workers.live };
+      return reply.code(ok ? 200 : 503).send(body);
     } catch (err) {
       return reply.code(503).send({ ok: false, temporal: `unreachable: ${(err as Error).message}` });
     }

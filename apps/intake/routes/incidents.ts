@@ -7,9 +7,12 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { INCIDENT_WORKFLOW, stateQuery } from '../../../workflows/definitions';
+import { INCIDENT_WORKFLOW } from '../../../workflows/definitions';
 import type { IntakeContext } from '../context';
+import { incidentState, stateOf } from '../incident-lookup';
+import { runOf } from '../incident-runs';
 import { prefersHtml } from '../negotiate';
+import { publicState } from '../public-state';
 import { act } from '../updates';
 import type { ActionFields, IncidentAction } from '../updates';
 import { queryValidatorCompiler } from '../querystring';
@@ -17,7 +20,7 @@ import * as S from '../schemas';
 import { fromVisibility, summarize } from '../summary';
 import { mapLimit } from '../map-limit';
 
-type Options = Pick<IntakeContext, 'client' | 'metrics' | 'auth'>;
+type Options = Pick<IntakeContext, 'client' | 'config' | 'metrics' | 'auth'>;
 type IdParams = { id: string };
 type ListQuery = { limit?: number; status?: 'open' | 'closed' | 'all' };
 
@@ -28,13 +31,15 @@ export async function listExecutions(client: Client, q: ListQuery): Promise<Work
   if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];
   for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    // A run that continued as new is the same incident as the run after it, listed on its own.
+    if (w.status.name === 'CONTINUED_AS_NEW') continue;
     execs.push(w);
     if (execs.length >= limit) break;
   }
   return execs;
 }
 
-function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
+function queryRoutes(app: FastifyInstance, { client, config, auth }: Options): void {
   // Credentials first (401 before any 422); a browser is sent on to the console, which asks itself.
   const onRequest = async (req: FastifyRequest) => {
     if (!prefersHtml(req)) await auth.requireReader(req);
@@ -47,7 +52,7 @@ function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
       const execs = await listExecutions(client, req.query);
       const incidents = await mapLimit(execs, 8, async (w) => {
         try {
-          return summarize(await client.workflow.getHandle(w.workflowId, w.runId).query(stateQuery));
+          return summarize(await stateOf(client, { ...runOf(w), running: w.status.name === 'RUNNING' }));
         } catch {
           return fromVisibility(w);
         }
@@ -62,7 +67,7 @@ function queryRoutes(app: FastifyInstance, { client, auth }: Options): void {
     async (req, reply) => {
       if (prefersHtml(req)) return reply.redirect(`/incidents/${encodeURIComponent(req.params.id)}`, 303);
       reply.header('vary', 'Accept');
-      return client.workflow.getHandle(req.params.id).query(stateQuery);
+      return publicState(await incidentState(client, req.params.id), config.intake.publicUrl);
     },
   );
 }

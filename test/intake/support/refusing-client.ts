@@ -39,9 +39,11 @@ export function refusingClient(
   const client = {
     workflow: {
       getHandle: (workflowId: string) => ({
+        // A run started before incident ids carried an opening time: no memo, its id is the workflow id.
+        describe: () =>
+          Promise.resolve({ workflowId, runId: 'run-1', status: { name: 'RUNNING' }, historyLength: 10 }),
         executeUpdate: () => Promise.reject(refusal),
         query: () => Promise.resolve(state),
-        describe: () => Promise.resolve({ runId: 'run-1', status: { name: 'RUNNING' }, historyLength: 10 }),
         signal: (def: { name: string }, arg: unknown) => {
           signals.push({ workflowId, name: def.name, arg });
           return Promise.resolve();

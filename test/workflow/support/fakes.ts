@@ -82,6 +82,9 @@ export function fakeActivities(
     commands,
     notifications,
     reports,
+    async pinLocalHost() {
+      return { hostId: 'test-host' }; // no queue of its own: local steps stay on the test's queue
+    },
     async resolveOnCall() {
       return ONCALL;
     },
@@ -109,8 +112,8 @@ export function fakeActivities(
     async writeReport(input) {
       reports.push(input);
       return {
-        markdownPath: `/tmp/${input.state.id}.md`,
-        htmlPath: `/tmp/${input.state.id}.html`,
+        markdownPath: `/tmp/${input.incidentId ?? input.state?.id}.md`,
+        htmlPath: `/tmp/${input.incidentId ?? input.state?.id}.html`,
         emailed: false,
       };
     },

@@ -99,6 +99,15 @@ const SCENARIOS: Record<
       await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
     },
   },
+  // Same incident again, recorded after local steps were pinned to one machine's task queue
+  // (LOCAL_HOST_PIN_PATCH): the pinLocalHost activity, then every local step on that queue.
+  'approved-resolved-pinned-local': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
+    },
+  },
   'rejected-then-continued': {
     plan: basePlan,
     async drive(h) {
@@ -210,6 +219,41 @@ const SCENARIOS: Record<
       await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'failed', comment: 'db down' }] });
     },
   },
+  // Issue #15: deliveries with other labels are recorded and ignored, resends only counted
+  // (DELIVERY_LABELS_PATCH), and the report reads its state by query (REPORT_READS_STATE_PATCH).
+  'spoofed-resolved-ignored-approved': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.signal(alertSignal, {
+        alert: makeAlert({ status: 'resolved', labels: {} }),
+        receivedAt: '2026-01-01T00:01:00Z',
+      });
+      await h.signal(alertSignal, {
+        alert: makeAlert({ labels: { alertname: 'TestAlert', instance: 'other' } }),
+        receivedAt: '2026-01-01T00:02:00Z',
+      });
+      await h.signal(alertSignal, { alert: makeAlert(), receivedAt: '2026-01-01T00:03:00Z' });
+      await until(h, (s) => s.alertCount === 2 && (s.alertConflicts ?? 0) === 2);
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob }] });
+    },
+  },
+  // Issue #15: a flood of deliveries while awaiting approval continues-as-new (APPROVAL_CONTINUE_PATCH).
+  'continued-as-new-awaiting-approval': {
+    plan: basePlan,
+    continueAsNewAfterEvents: 60,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      for (let i = 0; i < 40; i++) {
+        await h.signal(alertSignal, {
+          alert: makeAlert({ annotations: { summary: `value ${i}` } }),
+          receivedAt: '2026-01-01T00:05:00Z',
+        });
+      }
+      await until(h, (s) => s.alertCount === 41 && s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob }] });
+    },
+  },
   // Issue #12 (WHEN_ERROR_PATCH, FAILED_STEP_PATCH): a step that could not run is in `steps`
   // (ok false), and a `when:` that fails to evaluate on an escalate step escalates.
   'when-error-escalated': {
@@ -296,13 +340,17 @@ export async function recordAll(only: string[] = []): Promise<string[]> {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: fakeActivities({
-        'broken-fix': 1,
-        'broken-probe': 1,
-        unreachable: () => {
-          throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
-        },
-      }),
+      // Pinned local steps go to this machine's queue: here the recording queue itself.
+      activities: {
+        ...fakeActivities({
+          'broken-fix': 1,
+          'broken-probe': 1,
+          unreachable: () => {
+            throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
+          },
+        }),
+        pinLocalHost: async () => ({ hostId: 'record-host', taskQueue }),
+      },
     });
     await worker.runUntil(async () => {
       for (const [name, sc] of Object.entries(SCENARIOS)) {
