@@ -18,6 +18,7 @@ import { SecretStore } from '../services/secrets';
 import { FAILURE_TYPES } from '../contracts/failures';
 import type { IncidentState } from '../contracts/incident';
 import type { IncidentActivities, WriteReportInput, WriteReportResult } from './types';
+import { workflowIdOfIncident } from '../language/plan/context';
 
 /** A mail with the Markdown report attached (nodemailer attachment fields). */
 export interface ReportMailMessage extends MailMessage {
@@ -74,13 +75,18 @@ function isPermanentMailError(err: unknown): boolean {
   return typeof e.message === 'string' && /\b5\d\d[ -]5\.\d{1,3}\.\d{1,3}\b/u.test(e.message);
 }
 
-/** The activity's own incident: its workflow id, when it runs as an activity. */
-function ownWorkflowId(): string | undefined {
+/** The run that scheduled this activity, when it runs as an activity. */
+function ownExecution(): { workflowId: string; runId: string } | undefined {
   try {
-    return Context.current().info.workflowExecution?.workflowId;
+    return Context.current().info.workflowExecution;
   } catch {
     return undefined;
   }
+}
+
+/** The activity's own incident: its workflow id, when it runs as an activity. */
+function ownWorkflowId(): string | undefined {
+  return ownExecution()?.workflowId;
 }
 
 /** The incident workflow's state query (workflows/definitions.ts `stateQuery`). */
@@ -95,7 +101,17 @@ function queryThroughWorker(): ReportActivityDeps['stateOf'] {
     return undefined;
   }
   // By name: activities may not import workflows/ (the query is `stateQuery` in definitions.ts).
-  return (id) => client.workflow.getHandle(id).query<IncidentState>(STATE_QUERY);
+  // An incident id is not a workflow id (it carries the opening time): the incident is the run
+  // this activity was scheduled by, so that exact run is queried when it is the one.
+  return (id) => {
+    const own = ownExecution();
+    const workflowId = workflowIdOfIncident(id);
+    const handle =
+      own?.workflowId === workflowId
+        ? client.workflow.getHandle(own.workflowId, own.runId)
+        : client.workflow.getHandle(workflowId);
+    return handle.query<IncidentState>(STATE_QUERY);
+  };
 }
 
 /** The state to report: given in the input (older workflows), or read from the incident itself. */

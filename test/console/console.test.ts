@@ -4,9 +4,11 @@
  * with the right attributes, forms need their token, a person who may not approve is told why, and
  * an approval link decides only when its page's button is pressed (POST), never on GET or HEAD.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncidentState } from '../../contracts/incident';
 import { verifyApproval } from '../../services/notify';
-import { stateQuery } from '../../workflows/definitions';
+import { handleOfIncident, incidentState } from '../../apps/intake/incident-lookup';
 import { describeProvisioned } from '../support/provisioned';
 import { TOKENS, startConsoleEngine } from './support/engine';
 import type { ConsoleEngine } from './support/engine';
@@ -24,7 +26,7 @@ async function until(id: string, pred: (s: IncidentState) => boolean, what: stri
   let last: IncidentState | undefined;
   for (let i = 0; i < 300; i++) {
     try {
-      last = await engine.client.workflow.getHandle(id).query(stateQuery);
+      last = await incidentState(engine.client, id);
       if (pred(last)) return last;
     } catch {
       // not started yet
@@ -202,7 +204,8 @@ describeProvisioned(['mailpit.sh'], 'the console over HTTP', () => {
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     const approve = await approveLinkFor(id);
     await engine.fire('withdrawn', 'resolved');
-    expect((await engine.client.workflow.getHandle(id).result()).status).toBe('cancelled');
+    const ended = (await (await handleOfIncident(engine.client, id)).result()) as IncidentState;
+    expect(ended.status).toBe('cancelled');
     const res = await fetch(approve);
     expect(res.status).toBe(410);
     const text = textOf(await res.text());
@@ -210,6 +213,45 @@ describeProvisioned(['mailpit.sh'], 'the console over HTTP', () => {
     expect(text).toContain(
       `Incident ${id} ended (cancelled: alert resolved) before anyone decided step "cleanup-logs". Nothing was run.`,
     );
+  });
+
+  it('keeps a recurring alert apart: two incidents with their own ids, pages and reports, the first still reachable', async () => {
+    const ended = async (id: string) => {
+      const s = (await (await handleOfIncident(engine.client, id)).result()) as IncidentState;
+      expect(s.status).toBe('cancelled');
+    };
+    const first = await engine.fire('recurring');
+    await until(first, (s) => s.status === 'awaiting_approval', 'first awaiting approval');
+    await engine.fire('recurring', 'resolved');
+    await ended(first);
+    const second = await engine.fire('recurring');
+    expect(second).not.toBe(first);
+    await until(second, (s) => s.status === 'awaiting_approval', 'second awaiting approval');
+    await engine.fire('recurring', 'resolved');
+    await ended(second);
+
+    const bob = { authorization: `Bearer ${TOKENS.bob}` };
+    const list = await (await fetch(`${engine.url}/?q=recurring`, { headers: bob })).text();
+    for (const id of [first, second]) {
+      expect(list).toContain(`href="/incidents/${encodeURIComponent(id)}"`);
+      const page = await fetch(`${engine.url}/incidents/${encodeURIComponent(id)}`, { headers: bob });
+      expect(page.status).toBe(200);
+      expect(textOf(await page.text())).toContain(id);
+      const json = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id)}`, { headers: bob });
+      expect(((await json.json()) as IncidentState).id).toBe(id);
+      const report = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id)}/report`, {
+        headers: bob,
+      });
+      expect(report.status).toBe(200);
+      expect(await report.text()).toContain(id);
+    }
+    // Two report files under their own names: the second did not overwrite the first.
+    const files = readdirSync(engine.config.reportsDir).filter((f) => f.endsWith('.md'));
+    expect(files).toEqual(expect.arrayContaining([`${first}.md`, `${second}.md`]));
+    expect(readFileSync(join(engine.config.reportsDir, `${first}.md`), 'utf8')).toContain(first);
+    // Without credentials the report is not served: a browser is sent to sign in, an API client gets 401.
+    const anon = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(first)}/report`);
+    expect(anon.status).toBe(401);
   });
 
   it('shows a confirmation page to GET and HEAD on an approval link and decides only on its POST, once', async () => {
@@ -226,10 +268,10 @@ describeProvisioned(['mailpit.sh'], 'the console over HTTP', () => {
     expect(shown).toContain('Nothing has been decided yet');
     // The exact command (the expanded logs.cleanup action, the directory shell-quoted).
     expect(shown).toContain(`dir='${engine.logdir}'`);
-    expect(shown).toContain('-mmin +10080');
+    expect(shown).toContain('-mtime +7');
     expect(shown).toContain('here — hosts: localhost');
     expect(shown).toContain('Asked of Alice Primary (alice), one of the approvers: alice');
-    let s = await engine.client.workflow.getHandle(id).query(stateQuery);
+    let s = await incidentState(engine.client, id);
     expect(s.status).toBe('awaiting_approval');
     expect(s.usedNonces).toEqual([]);
 

@@ -18,9 +18,11 @@ import { config, plan, state } from '../intake/support/fixtures';
 /** A client that answers the state query with the fixture incident (no Temporal needed). */
 const client = {
   workflow: {
-    getHandle: () => ({
+    getHandle: (workflowId: string) => ({
       query: () => Promise.resolve(state()),
-      describe: () => Promise.resolve({ runId: 'r', status: { name: 'RUNNING' }, historyLength: 3 }),
+      // A run without a memo: its incident id is its workflow id (incident-lookup.ts).
+      describe: () =>
+        Promise.resolve({ workflowId, runId: 'r', status: { name: 'RUNNING' }, historyLength: 3 }),
     }),
   },
 } as unknown as Client;

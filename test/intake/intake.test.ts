@@ -31,7 +31,8 @@ import type { TestSmtp } from './support/smtp';
 
 const taskQueue = 'intake-test';
 const TOKENS = { 'tok-dave': 'dave', 'tok-carol': 'carol', 'tok-alice': 'alice' };
-const runbook = plan('pg-connections');
+// QCAT's database: the example on-call file pages dba-oncall (dave, alice) for it, and they approve.
+const runbook = plan('pg-connections', 'qcat-db');
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -295,7 +296,7 @@ describe('approvals', () => {
     const before = smtp.messages.length;
     const id = firstId(await post('/v1/alerts/alertmanager', alertmanagerPayload(fp)));
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
-    // dave is on dba-oncall, which approves postgres steps.
+    // dave is on dba-oncall, which approves qcat-db steps.
     const mail = await waitForMail(
       (m) =>
         m.subject?.includes('Approve') === true &&
@@ -583,7 +584,7 @@ describe('the CLI', () => {
       expect(
         await runAlert(['fire', 'db-pool-exhausted', '--url', `${url}/v1/alerts/alertmanager`], byName.io),
       ).toBe(0);
-      expect(byName.out).toEqual(['unmatched: PostgresConnectionPoolExhausted — no runbook triggers on it']);
+      expect(byName.out).toEqual(['unmatched: PostgresqlTooManyConnections — no runbook triggers on it']);
       const down = captureIO({ FIREBREAK_HOME: dir, FIREBREAK_APPROVAL_KEY: 'x'.repeat(32) });
       expect(
         await runAlert(['fire', 'demo', '--url', 'http://127.0.0.1:9/v1/alerts/alertmanager'], down.io),

@@ -76,7 +76,7 @@ describe('resolveOnCall', () => {
   });
 
   it('uses the service chain and adds the DBA approvers for database services', () => {
-    const s = resolveOnCall(example, { ...base, service: 'postgres', severity: 'P2' });
+    const s = resolveOnCall(example, { ...base, service: 'qcat-db', severity: 'P2' });
     expect(s.levels[0]).toEqual({ name: 'dba', people: ['dave', 'alice'] });
     expect(s.approvers).toContain('dave');
   });
@@ -132,7 +132,7 @@ describe('the shipped on-call file and runbook library', () => {
   });
 
   it('uses a named chain over the runbook levels', () => {
-    const s = resolveOnCall(example, { ...base, chain: 'database', levels: [['bob']] });
+    const s = resolveOnCall(example, { ...base, chain: 'qcat-database', levels: [['bob']] });
     expect(s.levels.map((l) => l.name)).toEqual(['dba', 'secondary', 'manager']);
   });
 });
