@@ -5,7 +5,7 @@
  * transformed secrets on every sink (9), and a fast-check fuzz of the intake that must never get
  * a 5xx nor kill the engine.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -22,6 +22,7 @@ import {
   webhook,
   type Engine,
 } from './support/engine';
+import { workflowIdOfIncident } from '../../language/plan/context';
 
 const SECRET = 'Tr0ub4dor&3-horse';
 const HOSTILE = `${'a'.repeat(30)}!`;
@@ -104,6 +105,15 @@ const FORMS = [
 ];
 
 let home: string;
+/** The report file the engine's worker wrote for incident `id` (API states carry URLs, not paths). */
+const reportFile = (id: string, ext: 'md' | 'html') => join(home, 'reports', `${id}.${ext}`);
+/** Polls until `cond` holds (the report is written just before the workflow completes). */
+async function waitFor(cond: () => boolean, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 let engine: Engine;
 let mailpit: Mailpit;
 
@@ -221,7 +231,7 @@ describe('finding 4: bounded alerts and history', () => {
     await waitIncident(engine, id, (s) => s.status === 'awaiting_approval');
     const connection = await Connection.connect({ address: engine.temporalAddress });
     try {
-      const handle = new Client({ connection }).workflow.getHandle(id);
+      const handle = new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id));
       const firstRun = (await handle.describe()).runId;
       let sent = 0;
       const sender = async () => {
@@ -239,8 +249,11 @@ describe('finding 4: bounded alerts and history', () => {
       expect((await api(engine, `/v1/incidents/${id}/approve`, { body: { stepId: 'fix' } })).status).toBe(
         200,
       );
-      const done = await waitIncident(engine, id, (x) => x.status === 'resolved' && x.report !== undefined);
-      expect(readFileSync(done.report!.markdownPath, 'utf8')).toContain(id);
+      await waitIncident(engine, id, (x) => x.status === 'resolved');
+      // The worker's copy on its disk, and the report the API renders.
+      await waitFor(() => existsSync(reportFile(id, 'md')));
+      expect(readFileSync(reportFile(id, 'md'), 'utf8')).toContain(id);
+      expect(await (await api(engine, `/v1/incidents/${id}/report`)).text()).toContain(id);
     } finally {
       await connection.close();
     }
@@ -260,13 +273,14 @@ describe('finding 9: transformed secrets reach no sink', () => {
     expect((await api(engine, `/v1/incidents/${id}/close`, { body: { outcome: 'resolved' } })).status).toBe(
       200,
     );
-    const done = await waitIncident(engine, id, (s) => s.report !== undefined);
+    const done = await waitIncident(engine, id, (s) => s.status === 'resolved');
+    await waitFor(() => existsSync(reportFile(id, 'html')));
     const mails = await mailpit.waitForMessages(2, 60_000);
     const bodies = await Promise.all(mails.map((m) => mailpit.getMessage(m.ID)));
     const connection = await Connection.connect({ address: engine.temporalAddress });
     let history: string;
     try {
-      const h = await new Client({ connection }).workflow.getHandle(id).fetchHistory();
+      const h = await new Client({ connection }).workflow.getHandle(workflowIdOfIncident(id)).fetchHistory();
       history = decodeAll(h);
     } finally {
       await connection.close();
@@ -274,8 +288,9 @@ describe('finding 9: transformed secrets reach no sink', () => {
     const sinks: Record<string, string> = {
       'API response': JSON.stringify(await (await api(engine, `/v1/incidents/${id}`)).json()),
       timeline: JSON.stringify(done.timeline) + JSON.stringify(done.steps),
-      'report (Markdown)': readFileSync(done.report!.markdownPath, 'utf8'),
-      'report (HTML)': readFileSync(done.report!.htmlPath, 'utf8'),
+      'report (Markdown)': readFileSync(reportFile(id, 'md'), 'utf8'),
+      'report (HTML)': readFileSync(reportFile(id, 'html'), 'utf8'),
+      'API report': await (await api(engine, `/v1/incidents/${id}/report?format=html`)).text(),
       mail: bodies.map((b) => `${b.Subject}\n${b.Text}\n${b.HTML}`).join('\n'),
       'Temporal history': history,
     };

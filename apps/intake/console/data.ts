@@ -95,7 +95,7 @@ export class IncidentReader {
     const cached = this.finals.get(ref.runId);
     if (cached) return cached;
     const state = await stateOf(this.client, ref);
-    // Only a closed run's result never changes (a query fallback may be a failed run's last word, too).
+    // A closed run never changes: its result (or, failed or terminated, its last queried state) is final.
     if (this.finals.size >= CACHE_LIMIT) this.finals.delete(this.finals.keys().next().value as string);
     this.finals.set(ref.runId, state);
     return state;

@@ -3,7 +3,7 @@
  * shipped library with the world's site settings, and the file's scenarios played against it —
  * concurrently, each from its realistic alert to the end of its incident and its report.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncidentState } from '../../../contracts/incident';
@@ -90,11 +90,9 @@ async function play(api: IncidentApi, lab: Lab, s: Scenario, run: string): Promi
         comment: 'diagnostics read by the library e2e test',
       });
   }
-  const state = await api.waitFor(id, (x) => TERMINAL.includes(x.status) && x.report !== undefined, 90_000);
-  const report =
-    state.report && existsSync(state.report.markdownPath)
-      ? readFileSync(state.report.markdownPath, 'utf8')
-      : '';
+  // The API's state names the report by URL (rendered on demand), not by a worker's file.
+  const state = await api.waitFor(id, (x) => TERMINAL.includes(x.status), 90_000);
+  const report = await api.report(id);
   return { state, approved: driven.approved, report };
 }
 
