@@ -30,6 +30,8 @@ module.exports = {
     '<rootDir>/test/library/fixtures.test.ts',
     '<rootDir>/test/library/golden.test.ts',
     '<rootDir>/test/secrets/**/*.test.ts',
+    '<rootDir>/test/console/exposure.test.ts',
+    '<rootDir>/test/console/session.test.ts',
     '<rootDir>/test/intake/dispatch.test.ts',
     '<rootDir>/test/intake/first-hour.test.ts',
     '<rootDir>/test/intake/oncall.test.ts',

@@ -3,6 +3,7 @@
  * the intake API, the CLI and the post-incident report. Pure types: imported by workflow code.
  */
 import type { AlertInstance } from './alert';
+import type { MailRequest, NoticeKind } from './notifications';
 import type { ExtractedValue, NotificationKind, Plan, Severity } from './plan';
 
 /** Where an incident stands; resolved, failed and cancelled are final ({@link TERMINAL_STATUSES}). */
@@ -76,6 +77,8 @@ export interface IncidentResume {
   remediationStarted: boolean;
   /** Number of earlier runs of this incident. */
   runs: number;
+  /** Mails not delivered yet when the run ended (SMTP down): the next run keeps trying them. */
+  outbox?: MailRequest[];
 }
 
 /** Signal: another delivery of the incident's alert (firing again, or resolved). */
@@ -140,11 +143,26 @@ export interface OnCallSnapshot {
   responders: string[];
   /** Recipients per notification kind, from the runbook's `notify`. */
   notify: Partial<Record<NotificationKind, string[]>>;
+  /** The runbook's owners as people (teams expanded); absent in incidents started before it was kept. */
+  owners?: string[];
   /**
    * Wait before the next level for this incident's severity, when the chain that pages it sets
    * one in the on-call config (e.g. a guide's response times); otherwise the plan's interval.
    */
   intervalMs?: number;
+}
+
+/** An open approval request: who may decide it until when, and what it would run where. */
+export interface PendingApproval {
+  stepId: string;
+  requestedAt: string;
+  expiresAt: string;
+  approvers: string[];
+  /** The step's title, and its command and hosts rendered when the request was made (absent when they could not be). */
+  title?: string;
+  command?: string;
+  target?: string;
+  hosts?: string[];
 }
 
 /** Where one step record stands. */
@@ -272,7 +290,8 @@ export type TimelineEntry =
   | (TimelineBase & {
       kind: 'approval_requested';
       stepId: string;
-      data: { approvers: string[]; expiresAt: string };
+      /** `command`/`hosts`: what would run where, rendered when the request was made. */
+      data: { approvers: string[]; expiresAt: string; command?: string; hosts?: string[] };
     })
   | (TimelineBase & { kind: 'approved' | 'rejected'; stepId: string; actor: Actor; data?: CommentData })
   | (TimelineBase & { kind: 'approval_expired'; stepId: string })
@@ -285,11 +304,18 @@ export type TimelineEntry =
   | (TimelineBase & { kind: 'note'; actor: Actor })
   /** Closed by a person (`actor`), or by the engine (no actor: a failure or the human-wait deadline). */
   | (TimelineBase & { kind: 'closed'; data?: CommentData })
-  | (TimelineBase & { kind: 'notification_sent'; data: { kind: NotificationKind; to: string[] } })
-  /** `data` is absent when the on-call lookup itself failed. */
+  | (TimelineBase & {
+      kind: 'notification_sent';
+      /** `combined`: the mail also carried these other notices (one mail per person). */
+      data: { kind: NoticeKind; to: string[]; combined?: NoticeKind[] };
+    })
+  /**
+   * `data` is absent when the on-call lookup itself failed. `attempt` counts deliveries tried;
+   * `retryAt` is when the next one goes out (absent once it is given up or delivered).
+   */
   | (TimelineBase & {
       kind: 'notification_failed';
-      data?: { kind: NotificationKind; to?: string[]; failed?: string[] };
+      data?: { kind: NoticeKind; to?: string[]; failed?: string[]; attempt?: number; retryAt?: string };
     })
   /** `levelName`/`reason` are absent on the "paging stops" entry (`level` is where it stopped). */
   | (TimelineBase & { kind: 'escalated'; data: { level: number; levelName?: string; reason?: string } })
@@ -343,7 +369,7 @@ export interface IncidentState {
   /** Every step record, in the order the workflow reached them. */
   steps: StepRecord[];
   /** Approval requests still open; approve/reject is accepted only for these. */
-  pendingApprovals: { stepId: string; requestedAt: string; expiresAt: string; approvers: string[] }[];
+  pendingApprovals: PendingApproval[];
   /**
    * Paging: `level` paged last (0 is the opening page's), `pages` sent (the opening one included),
    * `stopped` once acknowledged, out of levels or ended; `nextAt` is the clock's next deadline

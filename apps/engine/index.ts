@@ -6,7 +6,7 @@
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../../services/config';
 import type { FirebreakConfig } from '../../services/config/types';
-import { createMetrics, libraryFromPlans, startIntake } from '../intake';
+import { checkExposure, createMetrics, libraryFromPlans, startIntake } from '../intake';
 import type { RunningIntake } from '../intake';
 import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
@@ -67,6 +67,14 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   installRuntimeLogger(logLevelFrom(env), log);
   const { plans, oncall } = checkInputs(config);
   log(`${plans.length} runbooks valid in ${config.runbooksDir}; on-call config ${config.oncallFile}`);
+  const tokens = loadPersonTokens(oncall, env);
+  // Refuse an exposed, unauthenticated intake before anything starts (startIntake logs the override).
+  checkExposure({
+    host: config.intake.host,
+    alertToken: !!config.intake.alertToken,
+    personTokens: Object.keys({ ...config.intake.tokens, ...tokens }).length,
+    allowInsecureBind: config.intake.allowInsecureBind ?? false,
+  });
   const library = libraryFromPlans(plans, { catchAll: config.catchAllRunbook });
   if (config.catchAllRunbook)
     log(`alerts no runbook matches go to the catch-all runbook ${config.catchAllRunbook}`);
@@ -116,7 +124,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     const intake: RunningIntake = await startIntake(config, {
       client,
       library,
-      tokens: loadPersonTokens(oncall, env),
+      tokens,
       metrics: createMetrics({ defaultMetrics: true }),
       log,
     });
@@ -136,12 +144,20 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   }
 }
 
+/** A note for a wildcard bind: the console is reached through one of the machine's addresses. */
+function allInterfaces(url: string): string {
+  return /\/\/(0\.0\.0\.0|\[::\])/u.test(url)
+    ? '\n                listening on every interface of this machine'
+    : '';
+}
+
 /** The banner `npm start` prints once everything is up. */
 export function banner(engine: RunningEngine): string {
   const c = engine.config;
   return [
     '',
     'Firebreak is running.',
+    `  console       ${engine.intakeUrl}/   (sign in with your token from ${c.oncallFile})${allInterfaces(engine.intakeUrl)}`,
     `  intake        ${engine.intakeUrl}   (POST /v1/alerts/alertmanager, GET /v1/incidents, GET /healthz)`,
     `  Temporal      ${engine.temporalAddress}${engine.temporalUiUrl ? `   UI: ${engine.temporalUiUrl}` : ''}`,
     `  mail          ${describeMail(c)}`,

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { FirebreakConfig } from '../../services/config/types';
 import type { IntakeAuth } from './auth';
 import type { Ingest } from './ingest';
+import type { IntakeMasking } from './masking';
 import type { IntakeMetrics } from './metrics';
 import type { UnmatchedAlerts } from './unmatched';
 
@@ -16,6 +17,8 @@ export interface IntakeContext {
   auth: IntakeAuth;
   /** Alerts → started or joined incidents. */
   ingest: Ingest;
+  /** Secret values masked in what the console shows. */
+  masking: IntakeMasking;
   /** Recent alerts no runbook matched (GET /v1/alerts/unmatched). */
   unmatched: UnmatchedAlerts;
 }

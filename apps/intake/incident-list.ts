@@ -65,7 +65,8 @@ interface Cached {
   final: boolean;
 }
 
-async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
+/** The incidents' runs, newest first (a run that continued as new is listed as its successor). */
+export async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
   const limit = q.limit ?? 100;
   let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
   if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;

@@ -9,3 +9,4 @@ export type { DispatchResult, DispatchAction } from './dispatch';
 export { createMetrics, observeNotifications } from './metrics';
 export type { IntakeMetrics } from './metrics';
 export { IntakeError } from './errors';
+export { checkExposure, isLoopback } from './bind';

@@ -8,18 +8,22 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { FirebreakConfig } from '../../services/config/types';
 import { createAuth } from './auth';
+import { boundUrl, checkExposure } from './bind';
 import type { IntakeContext } from './context';
 import { Dispatcher } from './dispatch';
 import { intakeErrorHandler } from './error-handler';
 import { installProtection } from './protection';
 import { createIngest } from './ingest';
 import type { IntakeLibrary } from './ingest';
+import { loadMasking } from './masking';
 import { createMetrics } from './metrics';
 import type { IntakeMetrics } from './metrics';
 import { alertRoutes } from './routes/alerts';
 import { approvalLinkRoutes } from './routes/approval-links';
+import { consoleRoutes } from './routes/console';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
+import { SessionKeys } from './session';
 import { reportRoutes } from './routes/reports';
 import { unmatchedRoutes } from './routes/unmatched';
 import { UnmatchedAlerts } from './unmatched';
@@ -59,9 +63,10 @@ function dispatcherFor(deps: IntakeDeps, metrics: IntakeMetrics): Dispatcher {
   });
 }
 
-function contextFor(deps: IntakeDeps): IntakeContext {
+async function contextFor(deps: IntakeDeps): Promise<IntakeContext> {
   const { client, config } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const { intake } = config;
   const log = deps.log ?? ((line: string) => void process.stderr.write(`firebreak intake: ${line}\n`));
   const unmatched = new UnmatchedAlerts({ log });
   return {
@@ -69,18 +74,27 @@ function contextFor(deps: IntakeDeps): IntakeContext {
     config,
     metrics,
     unmatched,
-    auth: createAuth(config.intake.alertToken, { ...config.intake.tokens, ...(deps.tokens ?? {}) }),
+    auth: createAuth(
+      intake.alertToken,
+      { ...intake.tokens, ...(deps.tokens ?? {}) },
+      {
+        sessions: new SessionKeys(config.approvalSigningKey, intake.sessionTtlMs ?? 12 * 3_600_000),
+        openReads: intake.openReads ?? false,
+        secureCookies: intake.publicUrl.startsWith('https:'),
+      },
+    ),
     ingest: createIngest({
       dispatcher: dispatcherFor(deps, metrics),
       library: () => (typeof deps.library === 'function' ? deps.library() : deps.library),
       metrics,
       onUnmatched: (alert, receivedAt, caughtBy) => unmatched.record(alert, receivedAt, caughtBy),
     }),
+    masking: await loadMasking(config),
   };
 }
 
 export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
-  const ctx = contextFor(deps);
+  const ctx = await contextFor(deps);
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: ctx.config.intake.bodyLimitBytes,
@@ -103,6 +117,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   await app.register(approvalLinkRoutes, ctx);
   await app.register(reportRoutes, ctx);
   await app.register(healthRoutes, ctx);
+  await app.register(consoleRoutes, ctx);
   return app;
 }
 
@@ -112,12 +127,25 @@ export interface RunningIntake {
   close(): Promise<void>;
 }
 
-/** Build and listen on config.intake.host:port (port 0 picks a free one); the engine calls this in-process. */
+/**
+ * Build and listen on config.intake.host:port (port 0 picks a free one); the engine calls this
+ * in-process. Refuses (EngineError) to listen beyond loopback without an alert token and person
+ * tokens unless `allowInsecureBind` is set, which is then logged loudly. `url` is the address
+ * actually bound (`http://0.0.0.0:…` when listening on every interface).
+ */
 export async function startIntake(
   config: FirebreakConfig,
   deps: Omit<IntakeDeps, 'config'>,
 ): Promise<RunningIntake> {
+  const { intake } = config;
+  const warning = checkExposure({
+    host: intake.host,
+    alertToken: !!intake.alertToken,
+    personTokens: Object.keys({ ...intake.tokens, ...(deps.tokens ?? {}) }).length,
+    allowInsecureBind: intake.allowInsecureBind ?? false,
+  });
+  if (warning) (deps.log ?? ((l: string) => void process.stderr.write(`firebreak intake: ${l}\n`)))(warning);
   const app = await buildIntake({ ...deps, config });
-  const address = await app.listen({ host: config.intake.host, port: config.intake.port });
-  return { app, url: address, close: () => app.close() };
+  const address = await app.listen({ host: intake.host, port: intake.port });
+  return { app, url: boundUrl(app.server.address(), address), close: () => app.close() };
 }

@@ -351,6 +351,17 @@ export function loadConfig(
         1 << 20,
       tokens: { ...(fi.tokens ?? {}), ...(tokens(env) ?? {}), ...(o.intake?.tokens ?? {}) },
       alertToken: o.intake?.alertToken ?? str(env, 'FIREBREAK_ALERT_TOKEN') ?? fi.alertToken,
+      openReads: o.intake?.openReads ?? bool(env, 'FIREBREAK_OPEN_READS') ?? fi.openReads ?? false,
+      allowInsecureBind:
+        o.intake?.allowInsecureBind ??
+        bool(env, 'FIREBREAK_ALLOW_INSECURE_BIND') ??
+        fi.allowInsecureBind ??
+        false,
+      sessionTtlMs:
+        o.intake?.sessionTtlMs ??
+        int(env, 'FIREBREAK_SESSION_TTL_MS', 60_000, 7 * 86_400_000) ??
+        fi.sessionTtlMs ??
+        12 * 3_600_000,
       limits: alertLimitsFrom(env, fi.limits, o.intake?.limits),
       rateLimit: rateLimitsFrom(env, fi.rateLimit, o.intake?.rateLimit),
     },

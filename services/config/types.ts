@@ -53,6 +53,12 @@ export interface FirebreakConfig {
     tokens: Record<string, string>;
     /** When set, POST /v1/alerts* require `Authorization: Bearer <token>`. */
     alertToken?: string;
+    /** Reads (incident API and console pages) without a token or session (default false: 401). */
+    openReads?: boolean;
+    /** Listen beyond loopback without an alert token and person tokens (default false: refuse to start). */
+    allowInsecureBind?: boolean;
+    /** Console sign-in session lifetime (default 12 h). */
+    sessionTtlMs?: number;
     /** Per-alert size limits (defaults in apps/intake/limits.ts). */
     limits?: Partial<IntakeAlertLimits>;
     /** Per-source rate limits (defaults in apps/intake/rate-limit.ts). */

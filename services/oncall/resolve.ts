@@ -118,6 +118,7 @@ export function resolveOnCall(c: OnCallConfig, input: ResolveOnCallInput): OnCal
     approvers,
     responders,
     notify,
+    owners,
     ...(interval !== undefined ? { intervalMs: durationMs(interval) } : {}),
   };
 }

@@ -2,6 +2,7 @@
  * Follow-up items: what a person still has to do or check after the incident, from the steps
  * that did not run as planned, manual actions, escalations, failed notifications and the outcome.
  */
+import { escalationLabel } from '../../contracts/notifications';
 import type { ModelContext } from './context';
 import { actorText, entriesOf } from './context';
 import type { DeliveryRow, StepRow } from './model';
@@ -18,12 +19,8 @@ export function followUps(
     if (item !== undefined) items.push(item);
   }
   items.push(...timelineFollowUps(ctx));
-  const { escalation } = ctx.state;
-  if (escalation && escalation.pages > 0) {
-    items.push(
-      `The incident was escalated (${escalation.pages} page(s), reached level ${escalation.level + 1}): record what the paged responders did.`,
-    );
-  }
+  const escalated = escalationFollowUp(ctx);
+  if (escalated !== undefined) items.push(escalated);
   for (const n of notifications) if (!n.ok) items.push(notificationFollowUp(n));
   items.push(...outcomeFollowUps(ctx));
   return items;
@@ -61,6 +58,18 @@ function timelineFollowUps(ctx: ModelContext): string[] {
       ? `Manual action noted by ${actorText(ctx, e.actor)} at ${m(e.at)}: ${m(e.message)}`
       : `A refused approval attempt at ${m(e.at)}: ${m(e.message)}`,
   );
+}
+
+/**
+ * Only pages beyond the opening one are escalations (the opening page is level 1 being told);
+ * levels read as everywhere else: `level 2 (secondary)`.
+ */
+function escalationFollowUp(ctx: ModelContext): string | undefined {
+  const pages = entriesOf(ctx.state, 'escalated').filter((e) => e.data.levelName !== undefined);
+  if (pages.length === 0) return undefined;
+  const top = pages.reduce((a, b) => (b.data.level > a.data.level ? b : a));
+  const label = ctx.mask(escalationLabel(top.data.level, top.data.levelName));
+  return `The incident was escalated up to ${label} (${pages.length} page(s) after the opening one): record what the paged responders did.`;
 }
 
 function notificationFollowUp(n: DeliveryRow): string {

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describeProvisioned } from '../support/provisioned';
 import { quietRuntime } from '../support/temporal';
-import { fire, getIncident, incidentIdOf, post, waitForIncident } from './support/api';
+import { READ_HEADERS, fire, getIncident, incidentIdOf, post, waitForIncident } from './support/api';
 import type { Answer } from './support/api';
 import { restartWorker } from './support/processes';
 import type { FirebreakProcess } from './support/processes';
@@ -95,7 +95,9 @@ describeProvisioned(['temporal-server.sh', 'mailpit.sh'], 'Firebreak on a Tempor
         // Every process can serve it: no path on a worker's disk is handed out.
         expect(JSON.stringify(r.state)).not.toContain(t.dir);
       }
-      const report = await fetch(`${intake(1).url}/v1/incidents/${encodeURIComponent(id)}/report`);
+      const report = await fetch(`${intake(1).url}/v1/incidents/${encodeURIComponent(id)}/report`, {
+        headers: READ_HEADERS,
+      });
       expect(report.status).toBe(200);
       expect(await report.text()).toContain(id);
       // Each worker kept its own copy: two reports, one file each, under their own names.
@@ -179,20 +181,22 @@ describeProvisioned(['temporal-server.sh', 'mailpit.sh'], 'Firebreak on a Tempor
     expect(link.startsWith(`${PUBLIC_URL}/v1/approvals/`)).toBe(true);
     const path = link.slice(PUBLIC_URL.length);
 
+    // GET shows the confirmation page at either intake and decides nothing (issue #14).
     const atB = await fetch(`${intake(1).url}${path}`);
     expect(atB.status).toBe(200);
+    const page = await atB.text();
     const atA = await fetch(`${intake(0).url}${path}`);
-    // Verified at A too: either its page (200) or "already used" (409) — never "not valid" (403).
-    expect([200, 409]).toContain(atA.status);
+    expect(atA.status).toBe(200);
     expect(await atA.text()).not.toContain('not valid');
-
-    const now = await waitForIncident(intake(0), id, () => true, 'readable');
-    if (now.status === 'awaiting_approval') {
-      // An intake whose GET only confirms: decide through the API instead.
-      expect(
-        (await post(intake(0), `/v1/incidents/${id}/approve`, { stepId: 'fix' }, TOKENS.alice)).status,
-      ).toBe(200);
-    }
+    expect((await waitForIncident(intake(0), id, () => true, 'readable')).status).toBe('awaiting_approval');
+    // The page's form, served by B, decides when posted to A: one key signs links and form tokens.
+    const confirm = /name="confirm" value="([^"]+)"/u.exec(page)?.[1] ?? '';
+    const decided = await fetch(`${intake(0).url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ confirm, decision: 'approve' }).toString(),
+    });
+    expect(decided.status).toBe(200);
     await waitForIncident(intake(1), id, (x) => x.status === 'resolved', 'resolved');
     // No process made up a key of its own.
     for (const p of [...t.workers, ...t.intakes])

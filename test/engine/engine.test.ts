@@ -164,7 +164,9 @@ describe('the engine started the way README says', () => {
     expect(decision).toMatchObject({ person: 'alice', channel: 'api', decision: 'approved' });
     // The engine's worker keeps a copy on its disk; the API serves the report itself, by URL.
     expect(existsSync(join(home, 'reports', `${id!}.md`))).toBe(true);
-    const html = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id!)}/report?format=html`);
+    const html = await fetch(`${engine.url}/v1/incidents/${encodeURIComponent(id!)}/report?format=html`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(await html.text()).toContain('<table');
     const mails = readdirSync(join(home, 'outbox')).filter((f) => f.endsWith('.eml'));
     expect(mails.length).toBeGreaterThan(0);

@@ -44,6 +44,9 @@ function cli(
   });
 }
 
+const READER = 'first-hour-reader-token';
+const read = { headers: { authorization: `Bearer ${READER}` } };
+
 describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', () => {
   let home: string;
   let env: NodeJS.ProcessEnv;
@@ -54,6 +57,7 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
 
   async function incident(id: string): Promise<IncidentState | undefined> {
     const res = await fetch(`${url}/v1/incidents/${encodeURIComponent(id)}`, {
+      ...read,
       signal: AbortSignal.timeout(10_000),
     });
     return res.status === 200 ? ((await res.json()) as IncidentState) : undefined;
@@ -92,6 +96,8 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
       TEMPORAL_ADDRESS: '',
       SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
       FIREBREAK_TOKEN_ALICE: '',
+      // Reads need a person's token (issue #14); the tour itself reads through the CLI.
+      FIREBREAK_API_TOKENS: `${READER}=alice`,
       FIREBREAK_LOG_LEVEL: '',
       FB_FIRST_HOUR_QCAT_PW: 'first-hour-not-a-real-password',
     };
@@ -197,7 +203,11 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     );
     const catchAllId = startedId(fire.stdout);
     const opened = await waitForMail(
-      (m) => m.Subject === '[Firebreak P3] Incident opened: NobodyWroteARunbook — unmatched',
+      // The subject says what is down: the alert's name and its service/instance labels (#14).
+      (m) =>
+        m.Subject.startsWith(
+          '[Firebreak P3] Incident opened: NobodyWroteARunbook service=billing instance=billing-1 — ',
+        ),
     );
     expect(opened.To.map((t) => t.Address)).toEqual(['alice@example.com']);
     expect((await mailpit.getMessage(opened.ID)).Text).toContain('incident-catch-all-nobody0001');
@@ -213,8 +223,10 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     expect((await cli(env, 'alert', 'fire', file, '--resolved')).code).toBe(0);
     const ended = await waitIncident(catchAllId, (s) => s.endedAt !== undefined);
     expect(ended.status).toBe('resolved');
-    await waitForMail(
-      (m) => m.Subject === '[Firebreak P3] Incident resolved: NobodyWroteARunbook — unmatched',
+    await waitForMail((m) =>
+      m.Subject.startsWith(
+        '[Firebreak P3] Incident resolved: NobodyWroteARunbook service=billing instance=billing-1 — ',
+      ),
     );
   });
 
@@ -223,7 +235,8 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
       const m = (await mailpit.listMessages()).find(pred);
       if (m) return m;
     }
-    throw new Error('the expected mail did not arrive in Mailpit');
+    const seen = (await mailpit.listMessages()).map((m) => m.Subject);
+    throw new Error(`the expected mail did not arrive in Mailpit; subjects there: ${JSON.stringify(seen)}`);
   }
 
   it('logs one line per attempt for an SSH target that refuses connections, with no stack trace', async () => {
@@ -242,10 +255,10 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
   });
 
   it('serves the incident gauges and counts CLI approvals on /metrics; coerces ?limit and refuses text/plain with 415', async () => {
-    const open = (await (await fetch(`${url}/v1/incidents?status=open&limit=50`)).json()) as {
+    const open = (await (await fetch(`${url}/v1/incidents?status=open&limit=50`, read)).json()) as {
       incidents: { id: string; status: string; pendingApprovals: unknown[] }[];
     };
-    const limited = await fetch(`${url}/v1/incidents?limit=1&status=all`);
+    const limited = await fetch(`${url}/v1/incidents?limit=1&status=all`, read);
     expect(limited.status).toBe(200);
     expect(((await limited.json()) as { incidents: unknown[] }).incidents).toHaveLength(1);
     const plain = await fetch(`${url}/v1/alerts/alertmanager`, {

@@ -75,6 +75,9 @@ function scriptedClient(states: IncidentState[], closed: IncidentState[] = []) {
 }
 
 let app: FastifyInstance | undefined;
+/** Reads need a person's token (issue #14). */
+const READ_TOKEN = 'tok-reader';
+const read = { headers: { authorization: `Bearer ${READ_TOKEN}` } };
 afterEach(() => app?.close());
 
 async function intake(opts: { states?: IncidentState[]; plans?: Plan[]; catchAll?: string } = {}) {
@@ -84,6 +87,7 @@ async function intake(opts: { states?: IncidentState[]; plans?: Plan[]; catchAll
     client: scripted.client,
     config: config(),
     library: libraryFromPlans(opts.plans ?? [plan()], opts.catchAll ? { catchAll: opts.catchAll } : {}),
+    tokens: { [READ_TOKEN]: 'dave' },
     log: (line) => lines.push(line),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -134,7 +138,7 @@ describe('GET /v1/incidents query string', () => {
 
   it('coerces ?limit=2 to a number and lists that many', async () => {
     const { url } = await intake({ states: five });
-    const res = await fetch(`${url}/v1/incidents?limit=2&status=open`);
+    const res = await fetch(`${url}/v1/incidents?limit=2&status=open`, read);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { incidents: { id: string }[] };
     expect(body.incidents.map((i) => i.id)).toEqual([
@@ -146,7 +150,7 @@ describe('GET /v1/incidents query string', () => {
   it('answers 422 naming the parameter when it is not a number or out of range', async () => {
     const { url } = await intake({ states: five });
     for (const q of ['limit=abc', 'limit=0', 'limit=9999', 'status=maybe']) {
-      const res = await fetch(`${url}/v1/incidents?${q}`);
+      const res = await fetch(`${url}/v1/incidents?${q}`, read);
       expect(res.status).toBe(422);
       expect(((await res.json()) as { error: string }).error).toMatch(/^querystring\/(limit|status) must /);
     }

@@ -309,7 +309,19 @@ describe('approvals', () => {
     expect(approve).toMatch(new RegExp(`^${url}/v1/approvals/`));
     expect(reject).toMatch(new RegExp(`^${url}/v1/approvals/`));
 
-    const res = await fetch(approve!);
+    // The link opens a confirmation page (a mail scanner's GET decides nothing); its button POSTs.
+    const confirmation = await fetch(approve!);
+    expect(confirmation.status).toBe(200);
+    const page = await confirmation.text();
+    expect(page).toContain('Nothing has been decided yet');
+    const confirm = /name="confirm" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const press = (link: string, decision: string) =>
+      fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ confirm, decision }).toString(),
+      });
+    const res = await press(approve!, 'approve');
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('dave approved step');
     const s = await until(
@@ -324,14 +336,14 @@ describe('approvals', () => {
     });
     expect(s.status).not.toBe('awaiting_approval');
 
-    const replay = await fetch(approve!);
+    const replay = await press(approve!, 'approve');
     expect(replay.status).toBe(409);
     const replayPage = await replay.text();
     expect(replayPage).toContain('already used');
     expect(replayPage).toContain('approved by dave');
 
     const late = await fetch(reject!);
-    expect(late.status).toBe(409);
+    expect(late.status).toBe(409); // its page already says who decided
     expect(await late.text()).toContain('already approved by dave');
 
     // The refused replay is on the incident's audit trail, with who and through which channel.
@@ -377,7 +389,7 @@ describe('approvals', () => {
       expiresAt: Date.now() + 60_000,
     });
     const probe = await fetch(`${url}/v1/approvals/${valid}`, { method: 'HEAD' });
-    expect(probe.status).toBe(404); // a link scanner's HEAD must not approve
+    expect(probe.status).toBe(200); // a link scanner's HEAD sees the page and approves nothing
     const s = await handle(id).query(stateQuery);
     expect(s.status).toBe('awaiting_approval');
     expect(s.usedNonces).toEqual([]);
@@ -427,7 +439,9 @@ describe('approvals', () => {
     );
     expect(ok.status).toBe(200);
 
-    const full = (await (await fetch(`${url}/v1/incidents/${id}`)).json()) as IncidentState;
+    const read = { headers: { authorization: 'Bearer tok-carol' } };
+    expect((await fetch(`${url}/v1/incidents/${id}`)).status).toBe(401);
+    const full = (await (await fetch(`${url}/v1/incidents/${id}`, read)).json()) as IncidentState;
     expect(full.timeline.map((t) => t.kind)).toEqual(
       expect.arrayContaining(['acknowledged', 'note', 'approved', 'approval_refused']),
     );
@@ -438,7 +452,7 @@ describe('approvals', () => {
       person: 'dave',
       channel: 'api',
     });
-    expect((await fetch(`${url}/v1/incidents/incident-nope-x`)).status).toBe(404);
+    expect((await fetch(`${url}/v1/incidents/incident-nope-x`, read)).status).toBe(404);
   });
 });
 
@@ -448,7 +462,10 @@ describe('listing, health and metrics', () => {
     await until(id, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !row; i++) {
-      const body = (await (await fetch(`${url}/v1/incidents?status=open`)).json()) as {
+      const res = await fetch(`${url}/v1/incidents?status=open`, {
+        headers: { authorization: 'Bearer tok-carol' },
+      });
+      const body = (await res.json()) as {
         incidents: Record<string, unknown>[];
       };
       // A row is served stale (from visibility) while its state is fetched behind the answer.

@@ -12,7 +12,8 @@ import { REFUSAL_HTTP_STATUS, REFUSAL_TYPES, refusal } from '../../contracts/ref
 import type { Channel } from '../../contracts/incident';
 import { buildIntake, libraryFromPlans } from '../../apps/intake';
 import { refusalOf, refusalStatus } from '../../apps/intake/errors';
-import { signApproval } from '../../services/notify';
+import { SessionKeys } from '../../apps/intake/session';
+import { signApproval, verifyApproval } from '../../services/notify';
 import { config, plan, state } from './support/fixtures';
 import { asClientSees, refusingClient } from './support/refusing-client';
 
@@ -96,15 +97,22 @@ describe('the incident API', () => {
 });
 
 describe('one-click approval links', () => {
+  /** Presses Approve on the link's confirmation page (a POST with the page's token). */
   const follow = (url: string) => {
-    const token = signApproval(config().approvalSigningKey, {
+    const key = config().approvalSigningKey;
+    const token = signApproval(key, {
       incidentId: INCIDENT,
       stepId: 'terminate',
       person: 'dave',
       decision: 'approve',
       expiresAt: Date.now() + 60_000,
     });
-    return fetch(`${url}/v1/approvals/${token}`);
+    const confirm = new SessionKeys(key, 60_000).formToken('approval', verifyApproval(key, token).nonce);
+    return fetch(`${url}/v1/approvals/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ confirm, decision: 'approve' }).toString(),
+    });
   };
 
   it.each(cases)(

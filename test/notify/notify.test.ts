@@ -138,7 +138,7 @@ describe('sendNotification', () => {
     });
     expect(res.deliveries).toEqual([
       expect.objectContaining({ to: 'bob', ok: true }),
-      { to: 'mallory', email: '', ok: false, error: 'unknown recipient "mallory"' },
+      { to: 'mallory', email: '', ok: false, retryable: false, error: 'unknown recipient "mallory"' },
     ]);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);

@@ -185,6 +185,9 @@ describe('docker-compose.yml', () => {
         ...process.env,
         POSTGRES_PASSWORD: 'test-only',
         FIREBREAK_APPROVAL_KEY: 'test-only-key-0123456789',
+        // The intake listens on every interface in its container: it needs both tokens (issue #14).
+        FIREBREAK_ALERT_TOKEN: 'test-only-alert-token',
+        FIREBREAK_API_TOKENS: 'test-only-api-token=alice',
       },
     });
     expect(r.stderr).toBe('');

@@ -142,7 +142,7 @@ describe('report rendering', () => {
     expect(followUps).toHaveLength(4);
     expect(followUps[0]).toContain('diag-redis');
     expect(followUps.join('\n')).toContain('Manual action noted by Li Wei');
-    expect(followUps.join('\n')).toContain('escalated (2 page');
+    expect(followUps.join('\n')).toContain('escalated up to level 2 (dba) (1 page(s) after the opening one)');
     expect(followUps.join('\n')).toContain('Zhao Min');
   });
 

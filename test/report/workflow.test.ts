@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import type { ReportMailMessage } from '../../activities/report';
 import { createReportActivities } from '../../activities/report';
 import type { IncidentActivities, WriteReportInput } from '../../activities/types';
+import { recipientsOf } from '../workflow/support/fakes';
 import type { IncidentState, OnCallSnapshot } from '../../contracts/incident';
 import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
@@ -94,7 +95,7 @@ beforeAll(async () => {
       ],
     }),
     sendNotification: async (input) => ({
-      deliveries: input.to.map((to) => ({
+      deliveries: recipientsOf(input).map((to) => ({
         to,
         email: `${to}@example.test`,
         ok: true,
@@ -221,7 +222,7 @@ describe('report of a real workflow run', () => {
   it('shows the escalation, the approval by name and the MTTA it implies', () => {
     const rows = timelineRows(markdown);
     const escalated = rows.find((r) => r[3] === 'Escalated');
-    expect(escalated?.[6]).toContain('paged dba (level 2)');
+    expect(escalated?.[6]).toContain('paged level 2 (dba)');
     const approved = rows.find((r) => r[3] === 'Approved');
     expect(approved?.[4]).toBe('Bob Liu (bob) via email');
     expect(approved?.[6]).toContain('comment: kill the batch job');

@@ -59,11 +59,14 @@ export interface Mailpit {
   stop(): Promise<void>;
 }
 
-/** Starts Mailpit on free loopback ports with its own database in a temp dir. */
-export async function startMailpit(): Promise<Mailpit> {
+/**
+ * Starts Mailpit on free loopback ports with its own database in a temp dir; `smtpPort` pins the
+ * SMTP port (a test whose mailer was configured while the server was still down).
+ */
+export async function startMailpit(opts: { smtpPort?: number } = {}): Promise<Mailpit> {
   const [bin] = provisionedPaths('mailpit.sh');
   const dir = mkdtempSync(join(tmpdir(), 'fb-mailpit-'));
-  const [smtpPort, httpPort] = [await freePort(), await freePort()];
+  const [smtpPort, httpPort] = [opts.smtpPort ?? (await freePort()), await freePort()];
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const args = ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`];
   args.push('--database', join(dir, 'mailpit.db'), '--disable-version-check', '--smtp-disable-rdns');

@@ -14,7 +14,7 @@ import {
 } from '../../workflows/definitions';
 import { incidentWorkflow } from '../../workflows/incident';
 import { REFUSAL_TYPES } from '../../contracts/refusals';
-import { fakeActivities, type FakeActivities } from './support/fakes';
+import { fakeActivities, noticesOf, type FakeActivities } from './support/fakes';
 import { useTimeSkippingWorker } from './support/harness';
 import { commandStep, makeAlert, makeInput, makePlan, remediation } from './support/plans';
 import { updateRefusal } from './support/refusals';
@@ -247,8 +247,13 @@ describe('approvals on the time-skipping server', () => {
       const s = await until(handle, (st) => st.status === 'escalated');
       expect(s.steps.find((x) => x.id === 'broken-fix')?.status).toBe('failed');
       expect(ran(id)).toEqual(['check', 'broken-fix']);
-      await until(handle, (st) => st.timeline.some((t) => t.kind === 'escalated'));
-      const kinds = acts.notifications.filter((n) => n.incidentId === id).map((n) => n.kind);
+      await until(handle, (st) =>
+        st.timeline.some((t) => t.kind === 'notification_sent' && t.data.kind === 'escalated'),
+      );
+      const kinds = acts.notifications
+        .filter((n) => n.incidentId === id)
+        .flatMap(noticesOf)
+        .map((n) => n.kind);
       expect(kinds).toEqual(expect.arrayContaining(['opened', 'remediation_failed', 'escalated']));
     } finally {
       await handle.terminate('test done');

@@ -35,6 +35,9 @@ describe('recorded incident histories', () => {
         'remediation-failed-escalated.json',
         'continued-as-new.runfirst.json',
         'continued-as-new.runlast.json',
+        'combined-notices-approved.json',
+        'combined-notices-withdrawn.json',
+        'diagnostic-escalates-at-once.json',
         'spoofed-resolved-ignored-approved.json',
         'continued-as-new-awaiting-approval.runfirst.json',
         'continued-as-new-awaiting-approval.runlast.json',
@@ -48,6 +51,25 @@ describe('recorded incident histories', () => {
       [...readFileSync(join(FIXTURES_DIR, f), 'utf8').matchAll(/"markerName": "(\w+)"/g)].map((m) => m[1]);
     expect(markers('approved-resolved.json')).toEqual([]);
     expect(markers('approved-resolved-local-oncall.json')).toEqual(['core_patch', 'core_local_activity']);
+  });
+
+  it('cover both sides of the combined-notices and diagnostic-escalation patches', () => {
+    // Patch ids travel base64-encoded in marker payloads: decode every payload and look for them.
+    const patches = (f: string) =>
+      [...readFileSync(join(FIXTURES_DIR, f), 'utf8').matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)]
+        .map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'))
+        .flatMap((d) => [...d.matchAll(/^\{"id":"([a-z-]+)","deprecated":false\}$/g)].map((x) => x[1]));
+    expect(patches('approved-resolved-local-oncall.json')).toEqual(['local-oncall-lookup']);
+    expect(patches('remediation-failed-escalated.json')).toEqual([]);
+    expect(patches('combined-notices-approved.json')).toEqual([
+      'notify-combined-durable',
+      'local-oncall-lookup',
+    ]);
+    expect(patches('diagnostic-escalates-at-once.json')).toEqual([
+      'notify-combined-durable',
+      'local-oncall-lookup',
+      'diagnostic-failure-pages-now',
+    ]);
   });
 
   it('cover the patch that pins local steps to one machine', () => {

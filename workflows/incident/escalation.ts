@@ -3,11 +3,17 @@
  * It runs beside the main flow, never inside its cancellation scope, so nothing there can silence
  * it; the main flow can only make it page sooner ({@link EscalationClock.escalate}).
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { Plan, Severity } from '../../contracts/plan';
 import type { IncidentControl } from './control';
 import type { Notifier } from './notifier';
 import type { IncidentStore } from './store';
+
+/**
+ * Patch: a diagnostic with `on_failure: escalate` pages the next level at once (before it, the
+ * status said escalated but the next level heard only when the interval ran out).
+ */
+export const DIAGNOSTIC_ESCALATES_PATCH = 'diagnostic-failure-pages-now';
 
 export class EscalationClock {
   private readonly planIntervalMs: number;
@@ -81,6 +87,14 @@ export class EscalationClock {
     }
   }
 
+  /** A diagnostic that must escalate failed: page the next level now (incidents before the patch only changed status). */
+  escalateOnDiagnosticFailure(reason: string): void {
+    // Before the patch the main flow only set the status once it stopped.
+    if (!patched(DIAGNOSTIC_ESCALATES_PATCH)) return;
+    if (this.store.state.status === 'escalated') return; // a parallel sibling already paged
+    this.escalate(reason);
+  }
+
   private page(level: number, reason: string): void {
     const levels = this.store.state.oncall?.levels ?? [];
     const levelName = levels[level]?.name ?? `level-${level + 1}`;
@@ -89,7 +103,7 @@ export class EscalationClock {
       'escalated',
       this.notifier.recipients('escalated', this.notifier.levelPeople(level)),
       {
-        escalation: { level, levelName },
+        escalation: { level, levelName, reason },
       },
     );
   }

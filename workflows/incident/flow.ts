@@ -129,10 +129,16 @@ export class MainFlow {
   private async diagnostic(d: DiagnosticStep): Promise<void> {
     const rec = this.store.newStep(d.step.id, 'diagnostic', d.step, d.step.title, true);
     const decision = this.steps.checkWhen(rec, d.when, d.onFailure);
-    if (decision === 'escalate') throw new StopFlow('escalated');
+    if (decision === 'escalate') {
+      this.clock.escalateOnDiagnosticFailure(`diagnostic ${rec.id}: its when: condition failed to evaluate`);
+      throw new StopFlow('escalated');
+    }
     if (decision !== 'run') return;
     const ok = await this.steps.execute(rec, d.step);
     if (!ok && d.onFailure === 'escalate') {
+      this.clock.escalateOnDiagnosticFailure(
+        `diagnostic ${rec.id} failed${rec.error ? `: ${rec.error}` : ''}`,
+      );
       throw new StopFlow('escalated');
     }
   }
@@ -195,7 +201,8 @@ export class MainFlow {
 
   private requestApproval(r: RemediationStep, rec: StepView): void {
     const oc = this.store.state.oncall ?? planOnlyOnCall(this.plan);
-    const expiresAt = this.store.requestApproval(rec, oc.approvers, r.approvalTimeoutMs);
+    const preview = this.steps.preview(r.run);
+    const expiresAt = this.store.requestApproval(rec, oc.approvers, r.approvalTimeoutMs, preview);
     this.notifier.notify('approval_needed', this.notifier.recipients('approval_needed', oc.approvers), {
       approval: { stepId: r.id, expiresAt },
     });

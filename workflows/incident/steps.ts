@@ -161,6 +161,27 @@ export class StepRunner {
   }
 
   /**
+   * What `step` would run where if it ran now, for an approval request to show; undefined for a
+   * wait, or when the target or a template cannot be rendered yet (the run itself then says why).
+   * Hosts of an inventory group are resolved by the worker at run time: they show as `group:<name>`.
+   */
+  preview(step: ExecutableStep): { command: string; target: string; hosts: string[] } | undefined {
+    if (step.kind !== 'command') return undefined;
+    const target = this.plan.targets[step.target];
+    if (!target) return undefined;
+    try {
+      // The same rendering the run uses (renderTarget), so approvers see the hosts it will contact.
+      const resolved = renderTarget(target, this.ctx);
+      const hosts = [...resolved.hosts];
+      if (resolved.group) hosts.push(`group:${resolved.group}`);
+      if (hosts.length === 0 && target.transport === 'local') hosts.push('local');
+      return { command: renderTemplate(step.command, this.ctx), target: step.target, hosts };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Renders the command, its hosts and environment, and picks the queue it runs through; throws
    * when the plan or a template is broken.
    */

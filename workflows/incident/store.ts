@@ -19,6 +19,7 @@ import type {
   TimelineEntryOf,
   TimelineKind,
 } from '../../contracts/incident';
+import { escalationLabel } from '../../contracts/notifications';
 import type { ExecutableStep, Severity } from '../../contracts/plan';
 
 /** Workflow time (deterministic: fixed within one activation), ISO 8601. */
@@ -159,11 +160,27 @@ export class IncidentStore {
     });
   }
 
-  /** Opens an approval request for `rec`; returns when it expires. */
-  requestApproval(rec: StepView, approvers: readonly string[], timeoutMs: number): string {
+  /**
+   * Opens an approval request for `rec`; returns when it expires. `preview` is what the step would
+   * run where, rendered now, so approvers see the exact command and hosts before they decide.
+   */
+  requestApproval(
+    rec: StepView,
+    approvers: readonly string[],
+    timeoutMs: number,
+    preview?: { command: string; target: string; hosts: string[] },
+  ): string {
     const requestedAt = now();
     const expiresAt = new Date(Date.now() + timeoutMs).toISOString();
-    this.s.pendingApprovals.push({ stepId: rec.id, requestedAt, expiresAt, approvers: [...approvers] });
+    this.s.pendingApprovals.push({
+      stepId: rec.id,
+      requestedAt,
+      expiresAt,
+      approvers: [...approvers],
+      title: rec.title,
+      ...(preview ? { command: preview.command, target: preview.target, hosts: [...preview.hosts] } : {}),
+    });
+    if (preview) this.commandRendered(rec, preview.command, preview.target);
     this.w(rec).status = 'awaiting_approval';
     this.setStatus('awaiting_approval');
     this.record(
@@ -171,7 +188,11 @@ export class IncidentStore {
       `${rec.id} needs approval by ${approvers.join(', ')} until ${expiresAt}`,
       {
         stepId: rec.id,
-        data: { approvers: [...approvers], expiresAt },
+        data: {
+          approvers: [...approvers],
+          expiresAt,
+          ...(preview ? { command: preview.command, hosts: [...preview.hosts] } : {}),
+        },
       },
     );
     return expiresAt;
@@ -223,15 +244,23 @@ export class IncidentStore {
   paged(level: number, levelName: string, reason: string): void {
     this.s.escalation.level = level;
     this.s.escalation.pages++;
-    this.record('escalated', `paged ${levelName} (level ${level + 1}): ${reason}`, {
+    this.record('escalated', `paged ${escalationLabel(level, levelName)}: ${reason}`, {
       data: { level, levelName, reason },
     });
   }
 
   pagingStopped(): void {
-    this.record('escalated', `last level reached and repeatLast is off: paging stops until acknowledged`, {
-      data: { level: this.s.escalation.level },
-    });
+    const last = escalationLabel(
+      this.s.escalation.level,
+      this.s.oncall?.levels[this.s.escalation.level]?.name,
+    );
+    this.record(
+      'escalated',
+      `last level (${last}) reached and repeatLast is off: paging stops until acknowledged`,
+      {
+        data: { level: this.s.escalation.level },
+      },
+    );
     this.s.escalation.stopped = true;
   }
 

@@ -47,6 +47,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   let outcome: IncidentStatus | 'suspend';
   if (input.resume) {
     // A continued run: everything before the wait (for a human, or for an approval) is in the state.
+    notifier.resend(input.resume.outbox);
     clockDone = clock.run();
     outcome = await flow.runMain(() => (resumeAt !== undefined ? flow.run(resumeAt) : flow.awaitHuman()));
   } else {
@@ -80,9 +81,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     await notifier.drain();
     await condition(allHandlersFinished);
     if (control.closeRequest === undefined && store.state.alertResolvedAt === undefined) {
+      const outbox = notifier.undelivered();
       return continueAsNew<typeof incidentWorkflow>({
         ...input,
-        resume: control.resume(store.snapshot(), input),
+        resume: { ...control.resume(store.snapshot(), input), ...(outbox.length > 0 ? { outbox } : {}) },
       });
     }
     // A decision raced in while suspending: finish here instead. An alert resolving before any
@@ -92,13 +94,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
   const final: IncidentStatus = control.closeRequest?.outcome ?? outcome;
 
+  notifier.withdrawApprovals(withdrawalReason(store, control, final));
   store.finish(final);
   control.finished = true;
   await clockDone;
   if (final === 'resolved') notifier.notifyCurrentLevel('resolved');
-  await writeIncidentReport(store, notifier, plan.runbook.owners, input.links);
+  // The report records the last notices' outcome too (incidents before the patch did not wait).
+  await notifier.settleBeforeReport();
+  await writeIncidentReport(store, notifier, store.state.oncall?.owners ?? plan.runbook.owners, input.links);
   // Every page and mail in flight finishes (and is recorded) before the workflow completes.
   await notifier.drain();
   await condition(allHandlersFinished);
   return store.snapshot();
+}
+
+/** Why approval requests still open at the end will not be decided, as the people asked read it. */
+function withdrawalReason(store: IncidentStore, control: IncidentControl, final: IncidentStatus): string {
+  const close = control.closeRequest;
+  if (close) return `${close.actor.person} closed the incident as ${close.outcome}`;
+  if (store.state.alertResolvedAt !== undefined) return `the alert resolved (incident ${final})`;
+  return `the incident ended (${final})`;
 }

@@ -1,6 +1,10 @@
 /** The intakes' HTTP API as the cluster lane drives it: fire alerts, read and act on incidents. */
 import type { IncidentState } from '../../../contracts/incident';
 import type { FirebreakProcess } from './processes';
+import { TOKENS } from './topology';
+
+/** Reads need credentials (issue #14): the lane reads as alice. */
+export const READ_HEADERS = { authorization: `Bearer ${TOKENS.alice}` };
 
 /** One Alertmanager delivery (webhook v4) of alert `alertname` with fingerprint `fp`. */
 export interface Delivery {
@@ -67,6 +71,7 @@ export async function getIncident(
   id: string,
 ): Promise<{ status: number; state?: IncidentState }> {
   const res = await fetch(`${intake.url}/v1/incidents/${encodeURIComponent(id)}`, {
+    headers: READ_HEADERS,
     signal: AbortSignal.timeout(30_000),
   });
   return res.ok ? { status: res.status, state: (await res.json()) as IncidentState } : { status: res.status };

@@ -81,9 +81,12 @@ export async function incident(engine: Engine, id: string): Promise<PublicIncide
 export const reportWritten = (s: PublicIncidentState): boolean =>
   s.timeline.some((t) => t.kind === 'report_written');
 
-/** The report as the intake serves it (rendered from the incident's state). */
+/** The report as the intake serves it (rendered from the incident's state; reads need a token). */
 export async function report(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: AbortSignal.timeout(30_000),
+  });
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
   return res.text();
 }

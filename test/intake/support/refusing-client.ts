@@ -40,7 +40,8 @@ export function refusingClient(
     workflow: {
       getHandle: (workflowId: string) => ({
         // A run started before incident ids carried an opening time: no memo, its id is the workflow id.
-        describe: () => Promise.resolve({ workflowId, runId: 'run-1', status: { name: 'RUNNING' } }),
+        describe: () =>
+          Promise.resolve({ workflowId, runId: 'run-1', status: { name: 'RUNNING' }, historyLength: 10 }),
         executeUpdate: () => Promise.reject(refusal),
         query: () => Promise.resolve(state),
         signal: (def: { name: string }, arg: unknown) => {

@@ -73,9 +73,11 @@ export class IncidentApi {
     return (await res.json()) as IncidentState;
   }
 
-  /** The report as every intake serves it (Markdown, rendered from the incident's state). */
+  /** The incident's report as the API renders it (Markdown); any intake serves it, open or closed. */
   async report(id: string): Promise<string> {
-    const res = await fetch(`${this.url}/v1/incidents/${encodeURIComponent(id)}/report?format=md`);
+    const res = await fetch(`${this.url}/v1/incidents/${encodeURIComponent(id)}/report?format=md`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
     if (res.status !== 200) throw new Error(`GET report of ${id}: ${res.status} ${await res.text()}`);
     return res.text();
   }

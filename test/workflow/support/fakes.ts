@@ -9,6 +9,27 @@ import type {
   WriteReportInput,
 } from '../../../activities/types';
 import type { HostRecord, OnCallSnapshot } from '../../../contracts/incident';
+import { isLegacyNotification } from '../../../contracts/notifications';
+import type { NoticeKind } from '../../../contracts/notifications';
+
+/** Recipients of a notification activity's input, whichever shape it has. */
+export function recipientsOf(input: NotificationInput): string[] {
+  return isLegacyNotification(input) ? input.to : input.mails.map((m) => m.to);
+}
+
+/** Each notice an input carries, with the people it went to (combined mails split back up). */
+export function noticesOf(input: NotificationInput): { kind: NoticeKind; to: string[] }[] {
+  if (isLegacyNotification(input)) return [{ kind: input.kind, to: input.to }];
+  const out: { kind: NoticeKind; to: string[] }[] = [];
+  for (const m of input.mails) {
+    for (const n of m.notices) {
+      const row = out.find((o) => o.kind === n.kind);
+      if (row) row.to.push(m.to);
+      else out.push({ kind: n.kind, to: [m.to] });
+    }
+  }
+  return out;
+}
 
 export const ONCALL: OnCallSnapshot = {
   people: {
@@ -80,7 +101,7 @@ export function fakeActivities(
     async sendNotification(input) {
       notifications.push(input);
       return {
-        deliveries: input.to.map((to) => ({
+        deliveries: recipientsOf(input).map((to) => ({
           to,
           email: `${to}@example.test`,
           ok: true,

@@ -176,6 +176,49 @@ const SCENARIOS: Record<
       await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'resolved' }] });
     },
   },
+  // Recorded after NOTIFY_PATCH: notices combined per person (a durable 3 s timer), retried
+  // while the incident is open; the alert resolving withdraws the open request, announced.
+  'combined-notices-withdrawn': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await until(h, (s) =>
+        s.timeline.some((t) => t.kind === 'notification_sent' && t.data.kind === 'approval_needed'),
+      );
+      await h.signal(alertSignal, {
+        alert: makeAlert({ status: 'resolved' }),
+        receivedAt: '2026-01-01T00:02:00Z',
+      });
+    },
+  },
+  'combined-notices-approved': {
+    plan: basePlan,
+    async drive(h) {
+      await until(h, (s) => s.status === 'awaiting_approval');
+      await h.executeUpdate(approveUpdate, { args: [{ stepId: 'restart', actor: bob, nonce: 'n1' }] });
+    },
+  },
+  // Recorded after DIAGNOSTIC_ESCALATES_PATCH: a failed `on_failure: escalate` diagnostic pages now.
+  'diagnostic-escalates-at-once': {
+    plan: () =>
+      makePlan(
+        {
+          diagnostics: [
+            {
+              parallel: false,
+              steps: [{ step: commandStep('broken-probe', 'false'), onFailure: 'escalate' }],
+            },
+          ],
+        },
+        'P1',
+      ),
+    async drive(h) {
+      await until(h, (s) =>
+        s.timeline.some((t) => t.kind === 'notification_sent' && t.data.kind === 'escalated'),
+      );
+      await h.executeUpdate(closeUpdate, { args: [{ actor: bob, outcome: 'failed', comment: 'db down' }] });
+    },
+  },
   // Issue #15: deliveries with other labels are recorded and ignored, resends only counted
   // (DELIVERY_LABELS_PATCH), and the report reads its state by query (REPORT_READS_STATE_PATCH).
   'spoofed-resolved-ignored-approved': {
@@ -301,6 +344,7 @@ export async function recordAll(only: string[] = []): Promise<string[]> {
       activities: {
         ...fakeActivities({
           'broken-fix': 1,
+          'broken-probe': 1,
           unreachable: () => {
             throw ApplicationFailure.nonRetryable('cannot reach firebreak@db9:22', 'InvalidHost');
           },
