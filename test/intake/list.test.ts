@@ -36,7 +36,7 @@ beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   cfg.temporal.taskQueue = taskQueue;
-  cfg.intake = { ...cfg.intake, port, publicUrl: url };
+  cfg.intake = { ...cfg.intake, port, publicUrl: url, tokens: { 'tok-carol': 'carol' } };
   intake = await startIntake(cfg, {
     client: new Client({ connection: env.nativeConnection }),
     library: libraryFromPlans([runbook]),
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 async function rows(): Promise<IncidentSummary[]> {
-  const res = await fetch(`${url}/v1/incidents`);
+  const res = await fetch(`${url}/v1/incidents`, { headers: { authorization: 'Bearer tok-carol' } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { incidents: IncidentSummary[] }).incidents;
 }

@@ -104,8 +104,12 @@ export class IncidentApi {
       if (last && until(last)) return last;
       await sleep(300);
     }
+    // The failed steps' own output says why far better than the timeline does.
+    const failed = (last?.steps ?? [])
+      .filter((st) => st.status === 'failed')
+      .map((st) => ({ id: st.id, hosts: st.hosts, error: st.error }));
     throw new Error(
-      `incident ${id} did not get there in time; last status ${last?.status ?? 'unknown'}:\n${JSON.stringify(last?.timeline.slice(-8), null, 1)}`,
+      `incident ${id} did not get there in time; last status ${last?.status ?? 'unknown'}:\n${JSON.stringify(last?.timeline.slice(-8), null, 1)}\nfailed steps: ${JSON.stringify(failed, null, 1)}`,
     );
   }
 
