@@ -58,14 +58,31 @@ function systemd(names: string[], mode: string, settleS: number): Piece[] {
   ];
 }
 
+/**
+ * Brings one supervisor program up. Once whatever made it fail (a stale process holding its port)
+ * is gone, the program may still be in BACKOFF, waiting for supervisord's next retry, or STARTING
+ * from that retry: `supervisorctl start` refuses both ("ERROR (already started)") and a status
+ * right after still is not RUNNING. So wait out STARTING/STOPPING, stop a BACKOFF program (it has
+ * no process: straight to STOPPED, retries reset), then start it; bounded at about 120 s.
+ */
+function supervisorUp(ctl: string): string {
+  return (
+    '  t=0\n  while :; do\n' +
+    `    st=$(${ctl} status "$svc" 2>&1)\n` +
+    '    case "$st" in\n' +
+    '      *RUNNING*) break;;\n' +
+    '      *STARTING*|*STOPPING*) [ "$t" -lt 120 ] || break; t=$((t+1)); sleep 1;;\n' +
+    `      *BACKOFF*) [ "$t" -lt 120 ] || break; t=$((t+1)); ${ctl} stop "$svc" || sleep 1;;\n` +
+    `      *) ${ctl} start "$svc"; break;;\n` +
+    '    esac\n  done\n'
+  );
+}
+
 function supervisor(names: string[], mode: string, settleS: number, conf?: string): Piece[] {
   const ctl = conf !== undefined ? 'supervisorctl -c "$conf"' : 'supervisorctl';
   // supervisorctl's exit status is unreliable across versions (restarting a stopped program
   // "fails" its stop half); the RUNNING state afterwards is what counts.
-  const act =
-    mode === 'up'
-      ? `  ${ctl} status "$svc" | grep -q RUNNING || ${ctl} start "$svc"\n`
-      : `  ${ctl} restart "$svc"\n`;
+  const act = mode === 'up' ? supervisorUp(ctl) : `  ${ctl} restart "$svc"\n`;
   return [
     ...assign({ conf }),
     ...servicesPrologue(names),

@@ -306,6 +306,8 @@ export interface SupervisorService {
   httpPort: number;
   /** pid of the supervised program right now (from supervisorctl). */
   programPid(): number;
+  /** supervisorctl's output for `args` (also when it exits non-zero, as `status` of a stopped program). */
+  ctl(...args: string[]): string;
   stop(): Promise<void>;
 }
 
@@ -358,6 +360,13 @@ export async function startSupervisor(program = 'web'): Promise<SupervisorServic
         encoding: 'utf8',
       });
       return Number(out.trim());
+    },
+    ctl(...args) {
+      try {
+        return execFileSync('supervisorctl', ['-c', config, ...args], { ...opts, encoding: 'utf8' });
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout ?? '');
+      }
     },
     async stop() {
       // supervisord stops its programs on TERM before exiting.

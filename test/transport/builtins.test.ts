@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readlinkSync, rmSync, chownSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { createCommandActivities } from '../../activities/commands';
 import type { RunCommandInput } from '../../activities/types';
@@ -251,6 +252,29 @@ describe('service.restart with supervisor', () => {
     const proc = await runAction('process.check', { pattern: `http.server ${sup.httpPort}`, min: 1 });
     expect(proc.success).toBe(true);
     expect(proc.host.values.count).toBe(1);
+  });
+
+  test('mode up brings up a program supervisord is still retrying (BACKOFF) once its port is free', async () => {
+    sup.ctl('stop', 'web');
+    // Another process holds the port: the program exits at once and supervisord retries it.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(sup.httpPort, '127.0.0.1', resolve));
+    sup.ctl('start', 'web');
+    // Under load an attempt can outlive startsecs before it fails; the next quick failure backs off.
+    for (let i = 0; i < 100 && !sup.ctl('status', 'web').includes('BACKOFF'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sup.ctl('status', 'web')).toContain('BACKOFF');
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+    const { host, success } = await runAction('service.restart', {
+      service: 'web',
+      manager: 'supervisor',
+      mode: 'up',
+      config: sup.config,
+    });
+    expect(host.stderr).toBe('');
+    expect(success).toBe(true);
+    expect(host.stdout).toContain('running=web');
+    expect(sup.ctl('status', 'web')).toContain('RUNNING');
   });
 });
 

@@ -113,7 +113,9 @@ export async function startLab(build: (ctx: LabContext) => Promise<LabSpec>): Pr
     async stop() {
       await sshd.stop();
       await supervisor.stop();
-      rmSync(root, { recursive: true, force: true });
+      // FB_KEEP_LAB=1 keeps supervisord.log and the programs' logs to look at after a failure.
+      if (process.env.FB_KEEP_LAB) process.stderr.write(`lab kept at ${root}\n`);
+      else rmSync(root, { recursive: true, force: true });
     },
   };
 }
