@@ -3,7 +3,7 @@
  * shipped library with the world's site settings, and the file's scenarios played against it —
  * concurrently, each from its realistic alert to the end of its incident and its report.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportFileStem } from '../../../activities/report';
@@ -116,6 +116,8 @@ async function play(
   const report = existsSync(reportPath)
     ? readFileSync(reportPath, 'utf8')
     : `(no report file: ${written.message})`;
+  // With FB_KEEP_LAB the lab's directory outlives the run: keep each report (its steps' output) there.
+  if (process.env.FB_KEEP_LAB) writeFileSync(join(lab.root, `${s.key ?? s.runbook}.report.md`), report);
   return { state, approved: driven.approved, report, reportPath, served: await api.report(id) };
 }
 
