@@ -48,6 +48,8 @@ describe('bench:engine', () => {
     expect(out).toMatch(/deliveries in the histories: 60 of 60/);
     expect(out).toMatch(/first diagnostics run once on the target: 6 of 6/);
     expect(out).toMatch(/approved remediations run once: 8 of 8/);
+    // The reader reads the list as a person (a read without a token is a 401, counted as failed).
+    expect(out).toMatch(/\([1-9]\d* reads, 0 failed\)/);
     expect(out).not.toContain('FAIL');
     expect(out).toContain('every count verified');
   }, 600_000);
