@@ -71,9 +71,19 @@ export async function api(
   });
 }
 
+/** Why the last read of an incident gave no state (shown when a wait gives up). */
+let lastMiss = '';
+
 export async function incident(engine: Engine, id: string): Promise<PublicIncidentState | undefined> {
-  const res = await api(engine, `/v1/incidents/${encodeURIComponent(id)}`).catch(() => undefined);
-  if (res?.status !== 200) return undefined;
+  const res = await api(engine, `/v1/incidents/${encodeURIComponent(id)}`).catch((err: unknown) => {
+    lastMiss = `request failed: ${err instanceof Error ? err.message : String(err)}`;
+    return undefined;
+  });
+  if (res === undefined) return undefined;
+  if (res.status !== 200) {
+    lastMiss = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
+    return undefined;
+  }
   return (await res.json()) as PublicIncidentState;
 }
 
@@ -104,7 +114,9 @@ export async function waitIncident(
     if (last && until(last)) return last;
     await sleep(300);
   }
-  throw new Error(`incident ${id} never reached the expected state; last: ${last?.status ?? 'none'}`);
+  throw new Error(
+    `incident ${id} never reached the expected state; last: ${last?.status ?? `none (${lastMiss})`}; engine alive: ${engine.alive()}`,
+  );
 }
 
 /** An Alertmanager v4 webhook with these alerts (`fingerprint` and `labels` per alert). */
