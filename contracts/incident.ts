@@ -30,6 +30,17 @@ export type IncidentStatus =
 /** Statuses after which the workflow has finished (or is only writing its report). */
 export const TERMINAL_STATUSES: readonly IncidentStatus[] = ['resolved', 'failed', 'cancelled'];
 
+/** Every status, in the order an incident passes through them (open ones first, then the final ones). */
+export const INCIDENT_STATUSES: readonly IncidentStatus[] = [
+  'triggered',
+  'diagnosing',
+  'awaiting_approval',
+  'remediating',
+  'verifying',
+  'escalated',
+  ...TERMINAL_STATUSES,
+];
+
 /** How a human reached the engine. */
 export type Channel = 'api' | 'cli' | 'email' | 'ui' | 'system';
 

@@ -12,7 +12,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState, IncidentStatus, TimelineEntry } from '../../contracts/incident';
-import { TERMINAL_STATUSES } from '../../contracts/incident';
+import { INCIDENT_STATUSES, TERMINAL_STATUSES } from '../../contracts/incident';
 import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
 import { mapLimit } from './map-limit';
 import type { IncidentMetrics, IntakeMetrics } from './metrics';
@@ -21,14 +21,9 @@ import type { IncidentMetrics, IntakeMetrics } from './metrics';
 export const OBSERVED_CHANNELS: ReadonlySet<string> = new Set(['cli']);
 
 /** Every status an incident can be open in (each gets a gauge, 0 when none is in it). */
-export const OPEN_STATUSES: readonly IncidentStatus[] = [
-  'triggered',
-  'diagnosing',
-  'awaiting_approval',
-  'remediating',
-  'verifying',
-  'escalated',
-];
+export const OPEN_STATUSES: readonly IncidentStatus[] = INCIDENT_STATUSES.filter(
+  (s) => !TERMINAL_STATUSES.includes(s),
+);
 
 /** How far back closed incidents are read again, for visibility that lags behind a close. */
 const CLOSE_OVERLAP_MS = 60_000;

@@ -61,7 +61,7 @@ export function outcomeOf(hosts: readonly HostRecord[]): StepOutcome {
 /** Heartbeat timeout for commands: a dead worker is noticed this fast, not after the step timeout. */
 export const COMMAND_HEARTBEAT_MS = 10_000;
 
-/** The activity stub for one command step: timeouts cover the whole fan-out, retries follow idempotency. */
+/** The activity proxy for one command step: timeouts cover the whole fan-out, retries follow idempotency. */
 export function proxyFor(
   step: CommandStep,
   hostCount: number,

@@ -3,7 +3,7 @@
  * status, severity, service and runbook, and a search over ids and labels. Filters are a plain GET
  * form, so every filtered view is a link.
  */
-import type { IncidentStatus } from '../../../contracts/incident';
+import { INCIDENT_STATUSES } from '../../../contracts/incident';
 import type { IncidentRow } from './data';
 import { html } from './html';
 import type { Html } from './html';
@@ -18,18 +18,6 @@ export interface ListFilters {
   /** Case-insensitive text in the id, a label (`name=value` or the value), the title or the summary. */
   q: string;
 }
-
-const STATUSES: IncidentStatus[] = [
-  'triggered',
-  'diagnosing',
-  'awaiting_approval',
-  'remediating',
-  'verifying',
-  'escalated',
-  'resolved',
-  'failed',
-  'cancelled',
-];
 
 function text(v: unknown, max = 200): string {
   return typeof v === 'string' ? v.slice(0, max) : '';
@@ -84,7 +72,7 @@ function filterForm(all: IncidentRow[], f: ListFilters): Html {
     ['', 'all'],
     ['open', 'open'],
     ['closed', 'closed'],
-    ...STATUSES.map((s): [string, string] => [s, s.replace('_', ' ')]),
+    ...INCIDENT_STATUSES.map((s): [string, string] => [s, s.replace('_', ' ')]),
   ];
   const severities: [string, string][] = [
     ['', 'all'],
