@@ -150,7 +150,10 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     expect(approve.stdout).toMatch(
       new RegExp(`^approved cleanup-logs: ${DEMO_ID} is now (remediating|verifying|resolved)\\n$`),
     );
-    const done = await waitIncident(DEMO_ID, (s) => s.status === 'resolved' && s.report !== undefined);
+    const done = await waitIncident(
+      DEMO_ID,
+      (s) => s.status === 'resolved' && s.timeline.some((e) => e.kind === 'report_written'),
+    );
     expect(done.steps.find((s) => s.id === 'cleanup-logs')?.decidedBy).toMatchObject({
       person: 'alice',
       channel: 'cli',
@@ -158,7 +161,12 @@ describeProvisioned(['mailpit.sh'], 'the first hour, as the README tells it', ()
     expect(readdirSync(demoLogDir({ home }))).toEqual(['gateway.log']);
     expect((await cli(env, 'incident', 'report', DEMO_ID)).stdout).toContain(DEMO_ID);
 
-    const late = await cli(env, 'incident', 'approve', DEMO_ID, 'cleanup-logs', '--as', 'alice');
+    // The run closes just after its report is written; until then the step's own refusal answers.
+    let late = await cli(env, 'incident', 'approve', DEMO_ID, 'cleanup-logs', '--as', 'alice');
+    for (let i = 0; i < 40 && late.stderr.includes('was already approved'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      late = await cli(env, 'incident', 'approve', DEMO_ID, 'cleanup-logs', '--as', 'alice');
+    }
     expect(late.code).toBe(1);
     expect(late.stderr).toBe(
       `firebreak incident: refused: incident ${DEMO_ID} has ended (resolved) and takes no more actions\n`,
