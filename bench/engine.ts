@@ -15,6 +15,7 @@
  *   npm run bench:engine -- [--address host:port] [--deliveries 5000] [--fingerprints 200]
  *     [--concurrency 16] [--sequential 40] [--open 1000] [--approve-sample 20]
  *     [--limit-sequential 30] [--ssh-runs 200] [--cpu-prof DIR (profile of the engine process)]
+ *     [--engine-node-args "--flag …" (Node/V8 flags for the engine process)]
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   const profileDir = option('cpu-prof');
   // Profiling the engine: V8 writes the profile when the engine exits at the end of the run.
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // Experiments with the engine's Node/V8 flags (e.g. heap sizes), space-separated.
+  nodeArgs.push(...(option('engine-node-args') ?? '').split(' ').filter(Boolean));
   let engine: EngineProcess | undefined;
   let connection: NativeConnection | undefined;
   try {

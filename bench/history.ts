@@ -13,8 +13,9 @@ import { temporal } from '@temporalio/proto';
 import { validateRunbook } from '../frontend/validator';
 import { createMailer } from '../services/notify/mailer';
 import { parseOnCall } from '../services/oncall';
-import { createDevServerEnv, workflowBundle } from '../test/support/temporal';
+import { createDevServerEnv } from '../test/support/temporal';
 import { startWorker } from '../worker';
+import { bundleWorkflows } from '../worker/bundle';
 import { approveUpdate, stateQuery } from '../workflows/definitions';
 import { incidentWorkflow } from '../workflows/incident';
 import { benchConfig } from './config';
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
   );
   const worker = await startWorker(cfg, {
     connection: env.nativeConnection,
-    workflowBundle: await workflowBundle(),
+    // The bundle as the worker ships it (with its preloaded modules), not the tests' plain one.
+    workflowBundle: await bundleWorkflows(),
     activityDeps: { oncall, mailer: createMailer(cfg.mail, { log: () => undefined }) },
   });
   const plan = validateRunbook(RUNBOOK, 'bench-history.yaml').plan;

@@ -52,6 +52,8 @@ export function prebuiltBundle(): WorkflowBundlePath | undefined {
  * deep-freezes their exports, so a module that did keep state would fail loudly, not leak.
  */
 export const SHARED_WORKFLOW_MODULES = [
+  // First: it caps stack capture in the context (see the module) before anything else runs there.
+  require.resolve('../workflows/stack-traces'),
   '@marcbachmann/cel-js',
   require.resolve('../language/expressions'),
   require.resolve('../language/plan/context'),

@@ -14,6 +14,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { devServerArgs } from '../../apps/engine/devserver';
+import { SHARED_WORKFLOW_MODULES } from '../../worker/bundle';
 import { WORKER_HEARTBEAT_MS } from '../../services/config/cluster';
 import type { DevDbSync } from '../../apps/engine/devserver';
 import { ensureDevServerBinary, ensureTestServerBinary } from '../../services/provision';
@@ -119,10 +120,14 @@ export async function createDevServerEnv(
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** The workflows/ bundle, built once per test file (jest gives each file its own module registry). */
+/**
+ * The workflows/ bundle, built once per test file (jest gives each file its own module registry),
+ * with the modules the shipped worker preloads (worker/bundle.ts), so tests run what ships.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: resolve(__dirname, '../../workflows/index.ts'),
+    preloadModules: SHARED_WORKFLOW_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
