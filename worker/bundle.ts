@@ -9,7 +9,7 @@
 import { readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import type { WorkflowBundlePath } from '@temporalio/worker';
+import type { WorkflowBundlePath, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /** Where `npm run build` writes the bundle: next to the compiled worker. */
 export const PREBUILT_BUNDLE = join(__dirname, 'workflow-bundle.js');
@@ -64,7 +64,7 @@ export const SHARED_WORKFLOW_MODULES = [
 ];
 
 /** Bundles workflows/ (quietly: webpack's per-module report is noise on an operator's console). */
-export async function bundleWorkflows(): Promise<{ code: string }> {
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     preloadModules: SHARED_WORKFLOW_MODULES,
