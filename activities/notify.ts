@@ -46,7 +46,11 @@ function previousDeliveries(): Delivery[] {
 
 function heartbeat(delivered: Delivery[]): void {
   try {
-    Context.current().heartbeat({ delivered });
+    const ctx = Context.current();
+    // A local activity (the current workflow type sends mail so) has no heartbeats: a retry after
+    // a lost worker mails the batch again — a page twice rather than never.
+    if (ctx.info.isLocal) return;
+    ctx.heartbeat({ delivered });
   } catch {
     // not inside an activity
   }

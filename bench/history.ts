@@ -17,7 +17,7 @@ import { createDevServerEnv } from '../test/support/temporal';
 import { startWorker } from '../worker';
 import { bundleWorkflows } from '../worker/bundle';
 import { approveUpdate, stateQuery } from '../workflows/definitions';
-import { incidentWorkflow } from '../workflows/incident';
+import { incidentWorkflowV2 } from '../workflows/incident';
 import { benchConfig } from './config';
 
 const TARGET_BYTES = 25 * 1024;
@@ -68,6 +68,18 @@ function breakdown(history: History): string[] {
     );
 }
 
+/** The event types in order, abbreviated (WT = workflow task, AT = activity task), runs collapsed. */
+function order(history: History): string {
+  const names = (history.events ?? []).map((e) =>
+    (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? '?')
+      .replace(/^EVENT_TYPE_/, '')
+      .replace(/^WORKFLOW_TASK_/, 'WT_')
+      .replace(/^ACTIVITY_TASK_/, 'AT_')
+      .replace(/^WORKFLOW_EXECUTION_/, 'WE_'),
+  );
+  return names.join(' ');
+}
+
 async function main(): Promise<void> {
   const runs = arg('runs', 3);
   const home = mkdtempSync(path.join(tmpdir(), 'fb-bench-history-'));
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < runs; i++) {
       const incidentId = `incident-bench-history-${Date.now().toString(36)}-${i}`;
-      const handle = await env.client.workflow.start(incidentWorkflow, {
+      const handle = await env.client.workflow.start(incidentWorkflowV2, {
         taskQueue: cfg.temporal.taskQueue,
         workflowId: incidentId,
         args: [
@@ -137,6 +149,7 @@ async function main(): Promise<void> {
       'bench:history — one simple incident (diagnose, approve, remediate + verify, resolve, report)',
       ...sizes.map((s, i) => `  run ${i + 1}: ${s.events} events, ${kb(s.bytes)}`),
       `  history per simple incident: ${last.events} events (target ≤ ${TARGET_EVENTS}), ${kb(last.bytes)} (target ≤ ${kb(TARGET_BYTES)})`,
+      `  in order (last run): ${order(last.history)}`,
       '  by event type (last run):',
       ...breakdown(last.history),
       '',

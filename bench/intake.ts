@@ -41,7 +41,7 @@ import type { CommandStep, Plan } from '../contracts/plan';
 import { startSshd } from '../test/support/services';
 import { workflowBundle } from '../test/support/temporal';
 import { startWorker } from '../worker';
-import { INCIDENT_WORKFLOW, incidentWorkflowId, stateQuery } from '../workflows/definitions';
+import { INCIDENT_TYPE_FILTER, incidentWorkflowId, stateQuery } from '../workflows/definitions';
 import { benchConfig } from './config';
 import { payload } from './intake-load';
 import type { LoadResult, LoadSpec } from './intake-load';
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     for (let r = 1; r <= rounds; r++) results.push(await runRound(String(r), concurrency));
     const contrast = contrastClients > 0 ? await runRound('x', contrastClients) : undefined;
     const count = await client.workflow.count(
-      `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH 'incident-bench-${run}r'`,
+      `${INCIDENT_TYPE_FILTER} AND WorkflowId STARTS_WITH 'incident-bench-${run}r'`,
     );
 
     const sshLines = process.argv.includes('--skip-ssh')

@@ -16,8 +16,14 @@ import type {
   RejectRequest,
 } from '../contracts/incident';
 
-/** Workflow type name registered by the worker. */
-export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+/** The workflow type every new incident starts (workflows/incident/versions.ts). */
+export const INCIDENT_WORKFLOW = 'incidentWorkflowV2';
+
+/** Every incident workflow type the worker serves, oldest first: incidents may run under any. */
+export const INCIDENT_WORKFLOW_TYPES = ['incidentWorkflow', INCIDENT_WORKFLOW] as const;
+
+/** The visibility filter that lists incidents of every type. */
+export const INCIDENT_TYPE_FILTER = `WorkflowType IN (${INCIDENT_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 export { incidentWorkflowId } from '../language/plan/context';
 

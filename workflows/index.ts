@@ -1,2 +1,2 @@
 /** Workflow entry point bundled by the worker: every workflow type the task queue serves. */
-export { incidentWorkflow } from './incident';
+export { incidentWorkflow, incidentWorkflowV2 } from './incident';

@@ -12,7 +12,7 @@ import { recordRefusal } from '../intake/audit';
 import { handleOfIncident, incidentState, stateOf } from '../intake/incident-lookup';
 import { incidentIdOf, runOf } from '../intake/incident-runs';
 import {
-  INCIDENT_WORKFLOW,
+  INCIDENT_TYPE_FILTER,
   ackUpdate,
   approveUpdate,
   closeUpdate,
@@ -92,7 +92,7 @@ async function list(inv: Invocation): Promise<number> {
   const limit = limitRaw === undefined ? 50 : Number(limitRaw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new UsageError(`--limit must be 1..1000, got "${limitRaw}"`);
-  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+  let query: string = INCIDENT_TYPE_FILTER;
   if (inv.args.flags.all !== true) query += ` AND ExecutionStatus = 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];
   for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {

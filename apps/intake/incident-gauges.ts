@@ -13,7 +13,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { IncidentState, IncidentStatus, TimelineEntry } from '../../contracts/incident';
 import { INCIDENT_STATUSES, TERMINAL_STATUSES } from '../../contracts/incident';
-import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { INCIDENT_TYPE_FILTER, stateQuery } from '../../workflows/definitions';
 import { mapLimit } from './map-limit';
 import type { IncidentMetrics, IntakeMetrics } from './metrics';
 
@@ -113,7 +113,7 @@ export class IncidentGauges {
   private async scan(): Promise<void> {
     const started = this.now();
     const closedSince = new Date(Math.max(this.countFrom, this.lastScanStart) - CLOSE_OVERLAP_MS);
-    const base = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+    const base = INCIDENT_TYPE_FILTER;
     const [open, closed] = await Promise.all([
       this.list(`${base} AND ExecutionStatus = 'Running'`),
       this.list(`${base} AND ExecutionStatus != 'Running' AND CloseTime > '${closedSince.toISOString()}'`),

@@ -17,7 +17,7 @@
  * the cache is keyed by run id. A run that continued as new is listed by the run after it.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { INCIDENT_WORKFLOW } from '../../workflows/definitions';
+import { INCIDENT_TYPE_FILTER } from '../../workflows/definitions';
 import { stateOf } from './incident-lookup';
 import { runOf } from './incident-runs';
 import { fromVisibility, summarize } from './summary';
@@ -68,7 +68,7 @@ interface Cached {
 /** The incidents' runs, newest first (a run that continued as new is listed as its successor). */
 export async function listExecutions(client: Client, q: ListQuery): Promise<WorkflowExecutionInfo[]> {
   const limit = q.limit ?? 100;
-  let query = `WorkflowType = '${INCIDENT_WORKFLOW}'`;
+  let query: string = INCIDENT_TYPE_FILTER;
   if (q.status === 'open') query += ` AND ExecutionStatus = 'Running'`;
   if (q.status === 'closed') query += ` AND ExecutionStatus != 'Running'`;
   const execs: WorkflowExecutionInfo[] = [];

@@ -289,6 +289,8 @@ describeProvisioned(['mailpit.sh'], 'the console over HTTP', () => {
       channel: 'email',
       comment: 'go ahead',
     });
+    // Once the incident has finished it takes no update; the spent link still says why.
+    await (await handleOfIncident(engine.client, id)).result();
     const replay = await fetch(approve, { method: 'POST', headers: form, body });
     expect(replay.status).toBe(409);
     expect(textOf(await replay.text())).toContain('This link was already used');

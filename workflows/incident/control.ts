@@ -30,6 +30,8 @@ export interface CloseRequestFlag {
 export class IncidentControl {
   /** The incident is over (final status set): the clock stops, handlers refuse a close. */
   finished = false;
+  /** The incident has ended and its last notices are queued: they go out without a combining wait. */
+  lastNoticesQueued = false;
   /** Set while handing over to a continued run: the clock stops but keeps its next deadline. */
   suspending = false;
   /** A remediation ran: a later resolved alert confirms the incident instead of cancelling it. */

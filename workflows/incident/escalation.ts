@@ -3,7 +3,8 @@
  * It runs beside the main flow, never inside its cancellation scope, so nothing there can silence
  * it; the main flow can only make it page sooner ({@link EscalationClock.escalate}).
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
+import { hasChange } from './versions';
 import type { Plan, Severity } from '../../contracts/plan';
 import type { IncidentControl } from './control';
 import type { Notifier } from './notifier';
@@ -90,7 +91,7 @@ export class EscalationClock {
   /** A diagnostic that must escalate failed: page the next level now (incidents before the patch only changed status). */
   escalateOnDiagnosticFailure(reason: string): void {
     // Before the patch the main flow only set the status once it stopped.
-    if (!patched(DIAGNOSTIC_ESCALATES_PATCH)) return;
+    if (!hasChange(DIAGNOSTIC_ESCALATES_PATCH)) return;
     if (this.store.state.status === 'escalated') return; // a parallel sibling already paged
     this.escalate(reason);
   }

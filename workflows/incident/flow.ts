@@ -2,7 +2,8 @@
  * The main flow: diagnostics → approvals → remediations → verify → resolution, run inside the main
  * cancellation scope so a resolved alert or a human close can stop it mid-step.
  */
-import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { hasChange } from './versions';
 import type { IncidentStatus } from '../../contracts/incident';
 import type { DiagnosticStep, Plan, RemediationStep } from '../../contracts/plan';
 import type { IncidentControl } from './control';
@@ -187,7 +188,7 @@ export class MainFlow {
     const { control, store } = this;
     const pending = store.state.pendingApprovals.find((p) => p.stepId === r.id);
     const left = pending ? Date.parse(pending.expiresAt) - Date.now() : r.approvalTimeoutMs;
-    const canContinue = patched(APPROVAL_CONTINUE_PATCH);
+    const canContinue = hasChange(APPROVAL_CONTINUE_PATCH);
     const decided = await condition(
       () => control.decisions.has(r.id) || (canContinue && control.historyTooLong()),
       Math.max(1, left),

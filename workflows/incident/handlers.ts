@@ -4,7 +4,8 @@
  * the control flags. A validator's refusal is a typed `ApplicationFailure` (contracts/refusals.ts)
  * so clients choose their answer by type; its message is what a person reads.
  */
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
+import { hasChange } from './versions';
 import { REFUSAL_TYPES, refusal } from '../../contracts/refusals';
 import { TERMINAL_STATUSES } from '../../contracts/incident';
 import type { Actor, ApproveRequest, OnCallSnapshot } from '../../contracts/incident';
@@ -49,7 +50,7 @@ function registerSignals(store: IncidentStore, control: IncidentControl): void {
   setHandler(alertSignal, (signal) => {
     // The starting delivery, signalled along with the start by signal-with-start: already counted.
     if (signal.deliveryId !== undefined && signal.deliveryId === control.startDeliveryId) return;
-    if (patched(DELIVERY_LABELS_PATCH)) {
+    if (hasChange(DELIVERY_LABELS_PATCH)) {
       onDelivery(store, control, signal, () => isTerminal(store, control));
       return;
     }

@@ -12,7 +12,8 @@
  *   travel in the resume state. None of it blocks the escalation clock;
  * - the activity receives the notices and a compact view of the incident, not the whole state.
  */
-import { CancellationScope, condition, patched, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { hasChange, isCurrentType } from './versions';
 import type { IncidentActivities } from '../../activities/types';
 import type {
   MailRequest,
@@ -38,11 +39,24 @@ export const COMBINE_WINDOW_MS = 3_000;
 /** Tries a mail still gets once the incident has ended (it is open no more: a page cannot wait forever). */
 export const ATTEMPTS_AFTER_END = 3;
 
+// Delivery failures come back as results the workflow retries with its own backoff; these
+// retries only cover a lost worker.
+const SEND_RETRY = { maximumAttempts: 3, initialInterval: '1s', maximumInterval: '5s' } as const;
 const { sendNotification } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '2 minutes',
-  // Delivery failures come back as results the workflow retries with its own backoff; these
-  // retries only cover a lost worker.
-  retry: { maximumAttempts: 3, initialInterval: '1s', maximumInterval: '5s' },
+  retry: SEND_RETRY,
+});
+/**
+ * The current workflow type sends mail as a local activity, in the worker that holds the workflow
+ * task: one marker in the history instead of three activity events and a workflow task, and no
+ * place in the activity task queue, where a mail used to sit in front of another incident's
+ * diagnostic during an alert storm (bench/PROFILE.md). A send is bounded by the mailer's own
+ * timeouts (services/notify/mailer.ts, 30 s at worst); while one runs, the worker keeps the
+ * workflow task alive and messages that arrive meanwhile are handled in the next one.
+ */
+const { sendNotification: sendNotificationHere } = proxyLocalActivities<IncidentActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: SEND_RETRY,
 });
 
 /** What a caller adds to a notice of its kind. */
@@ -68,7 +82,7 @@ export class Notifier {
     private readonly control: IncidentControl,
     private readonly links: IncidentInput['links'],
   ) {
-    this.combined = patched(NOTIFY_PATCH);
+    this.combined = hasChange(NOTIFY_PATCH);
   }
 
   /** The people paged at escalation level `i` (none before the on-call facts are known). */
@@ -172,9 +186,20 @@ export class Notifier {
     return notice;
   }
 
-  /** After the combining window (or at once when the run is handing over), one mail per person. */
+  /**
+   * After the combining window, one mail per person — at once when the run is handing over, and
+   * in the current workflow type also when nothing more is coming soon: a person is asked to
+   * approve (the flow now waits for them; the page must not), or the incident has ended and its
+   * last notices are queued (they go as one mail with whatever is still waiting).
+   */
   private async flushSoon(): Promise<void> {
-    await condition(() => this.control.suspending, COMBINE_WINDOW_MS);
+    const { control } = this;
+    const now = () =>
+      control.suspending ||
+      (isCurrentType() &&
+        (control.lastNoticesQueued || this.queued.some((q) => q.notice.kind === 'approval_needed')));
+    // Checked first: a condition with a timeout starts a timer even when it already holds.
+    if (!now()) await condition(now, COMBINE_WINDOW_MS);
     const queued = this.queued;
     this.queued = [];
     this.flushing = false;
@@ -213,7 +238,8 @@ export class Notifier {
   private async attempt(mails: MailRequest[]): Promise<Failed[]> {
     let res: NotificationResult;
     try {
-      res = await sendNotification(this.batch(mails));
+      const send = isCurrentType() ? sendNotificationHere : sendNotification;
+      res = await send(this.batch(mails));
     } catch (err) {
       const error = errorMessage(err);
       res = { deliveries: mails.map((m) => ({ to: m.to, email: '', ok: false, retryable: true, error })) };

@@ -1,7 +1,8 @@
 /**
  * The on-call lookup at the start of an incident, behind the patch that made it a local activity.
  */
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { hasChange } from './versions';
 import type { IncidentActivities } from '../../activities/types';
 import type { OnCallSnapshot } from '../../contracts/incident';
 import type { Plan, Severity } from '../../contracts/plan';
@@ -25,7 +26,7 @@ const { resolveOnCall: resolveOnCallLocally } = proxyLocalActivities<IncidentAct
 
 /** Resolves who is on call for this incident (people, levels, approvers, responders, recipients). */
 export function lookupOnCall(plan: Plan, severity: Severity): Promise<OnCallSnapshot> {
-  const lookup = patched(LOCAL_ONCALL_PATCH) ? resolveOnCallLocally : resolveOnCall;
+  const lookup = hasChange(LOCAL_ONCALL_PATCH) ? resolveOnCallLocally : resolveOnCall;
   return lookup({
     runbookId: plan.runbook.id,
     service: plan.runbook.service,

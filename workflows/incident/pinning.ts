@@ -14,7 +14,8 @@
  * Behind {@link LOCAL_HOST_PIN_PATCH}: incidents started before it replay their local steps on
  * the shared queue, as they ran.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { hasChange, isCurrentType } from './versions';
 import type { IncidentActivities, LocalHost } from '../../activities/types';
 import type { TargetSpec } from '../../contracts/plan';
 import type { IncidentStore } from './store';
@@ -28,9 +29,20 @@ export const LOCAL_HOST_PIN_PATCH = 'local-steps-pinned-to-one-host';
  */
 export const LOCAL_HOST_WAIT_MS = 5 * 60_000;
 
+const PIN_RETRY = { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '10s' } as const;
 const { pinLocalHost } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '10s' },
+  retry: PIN_RETRY,
+});
+/**
+ * The current workflow type asks the worker that holds the workflow task — any worker may answer,
+ * nothing has run yet — so the answer is a marker in the same task instead of three activity
+ * events and a workflow task of its own. The marker is durable before the first step is
+ * scheduled, which is what the pin needs (see the module comment).
+ */
+const { pinLocalHost: pinLocalHostHere } = proxyLocalActivities<IncidentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: PIN_RETRY,
 });
 
 /** Where a command step's activity goes: its own task queue, or the incident's (undefined). */
@@ -59,9 +71,21 @@ export class LocalHostPin {
     return host?.taskQueue ? { taskQueue: host.taskQueue, scheduleToStartTimeoutMs: LOCAL_HOST_WAIT_MS } : {};
   }
 
+  /**
+   * Starts pinning now, alongside the incident's other opening work, so both answers land in the
+   * first workflow task; the first local step then waits for it (and asks again if it failed).
+   */
+  prefetch(): void {
+    if (this.pinned) return;
+    this.pinned = this.pin();
+    // Handled where a step awaits it; without this, a failed pin nobody awaited yet would fail
+    // the workflow task as an unhandled rejection.
+    this.pinned.catch(() => undefined);
+  }
+
   private async pin(): Promise<LocalHost | undefined> {
-    if (!patched(LOCAL_HOST_PIN_PATCH)) return undefined;
-    const host = await pinLocalHost();
+    if (!hasChange(LOCAL_HOST_PIN_PATCH)) return undefined;
+    const host = await (isCurrentType() ? pinLocalHostHere() : pinLocalHost());
     this.store.localHostPinned(host.hostId);
     return host;
   }

@@ -5,7 +5,6 @@
 import {
   ApplicationFailure,
   isCancellation,
-  patched,
   proxyActivities,
   sleep,
   type ActivityOptions,
@@ -19,6 +18,7 @@ import { errorMessage, failureHosts, workerLost } from './failures';
 import type { StepQueue } from './pinning';
 import { LocalHostPin } from './pinning';
 import { recoverOutcome } from './recovery';
+import { hasChange, isCurrentType } from './versions';
 import type { IncidentStore, StepView } from './store';
 
 /**
@@ -99,6 +99,13 @@ export class StepRunner {
     this.pin = new LocalHostPin(store);
   }
 
+  /** In the current workflow type, a plan with local steps pins its machine at the start (pinning.ts). */
+  prefetchLocalHost(): void {
+    if (isCurrentType() && Object.values(this.plan.targets).some((t) => t.transport === 'local')) {
+      this.pin.prefetch();
+    }
+  }
+
   /**
    * Evaluates a step's `when:` guard (none: run); false skips the step. A guard that fails to
    * evaluate is recorded, and handled as `onFailure` says: continue skips, escalate and abort
@@ -117,7 +124,7 @@ export class StepRunner {
     } catch (e) {
       error = errorMessage(e);
     }
-    if (error === undefined || onFailure === 'continue' || !patched(WHEN_ERROR_PATCH)) {
+    if (error === undefined || onFailure === 'continue' || !hasChange(WHEN_ERROR_PATCH)) {
       this.store.conditionEvaluated(rec, when, result, error);
       return result ? 'run' : 'skip';
     }
@@ -152,7 +159,7 @@ export class StepRunner {
         throw e;
       }
       store.stepError(rec, errorMessage(e));
-      if (!(rec.id in this.ctx.steps) && patched(FAILED_STEP_PATCH))
+      if (!(rec.id in this.ctx.steps) && hasChange(FAILED_STEP_PATCH))
         this.ctx.steps[rec.id] = outcomeOf(failureHosts(e));
       ok = false;
     }

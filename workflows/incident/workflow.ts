@@ -25,6 +25,7 @@ import { lookupOnCall } from './oncall';
 import { writeIncidentReport } from './report';
 import { StepRunner } from './steps';
 import { IncidentStore } from './store';
+import { runAsCurrentType } from './versions';
 
 /** One incident, from the alert to the report (or to a continued run while it waits for a human). */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
@@ -52,6 +53,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     outcome = await flow.runMain(() => (resumeAt !== undefined ? flow.run(resumeAt) : flow.awaitHuman()));
   } else {
     store.alertReceived(input.receivedAt);
+    steps.prefetchLocalHost();
     try {
       store.setOnCall(await lookupOnCall(plan, severity));
     } catch (e) {
@@ -99,6 +101,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   control.finished = true;
   await clockDone;
   if (final === 'resolved') notifier.notifyCurrentLevel('resolved');
+  control.lastNoticesQueued = true;
   // The report records the last notices' outcome too (incidents before the patch did not wait).
   await notifier.settleBeforeReport();
   await writeIncidentReport(store, notifier, store.state.oncall?.owners ?? plan.runbook.owners, input.links);
@@ -106,6 +109,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   await notifier.drain();
   await condition(allHandlersFinished);
   return store.snapshot();
+}
+
+/**
+ * The current incident workflow type, which every new incident starts: the same interpreter with
+ * every change made so far and no patch markers to record them (versions.ts). `incidentWorkflow`
+ * stays registered for the incidents that started under it. A continued run keeps its type.
+ */
+export async function incidentWorkflowV2(input: IncidentInput): Promise<IncidentState> {
+  runAsCurrentType();
+  return incidentWorkflow(input);
 }
 
 /** Why approval requests still open at the end will not be decided, as the people asked read it. */

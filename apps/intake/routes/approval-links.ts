@@ -134,6 +134,15 @@ async function confirmPage(
   });
 }
 
+/** Why a link of an incident that has finished cannot decide, or undefined when its state cannot be read. */
+async function closedIncident(reader: IncidentReader, claims: ApprovalClaims) {
+  try {
+    return closedReason(await reader.state(claims.incidentId), claims);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why the POST was refused, explained from the incident's state: a replayed link, or someone else already decided. */
 async function explainRefusal(reader: IncidentReader, claims: ApprovalClaims, refused: Refused) {
   try {
@@ -188,10 +197,14 @@ async function decide(
       incidentId,
     );
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError)
+    if (err instanceof WorkflowNotFoundError) {
+      // A finished incident takes no update, but its state still says why the link is spent.
+      const ended = await closedIncident(reader, claims);
+      if (ended) return show(reply, ended.status, ended.title, ended.lines, incidentId);
       return show(reply, 404, 'Incident not found', [
         `Incident ${incidentId} no longer exists or has finished.`,
       ]);
+    }
     const refused = refusalOf(err);
     if (!refused) throw err;
     const { lines, outcome } = await explainRefusal(reader, claims, refused);
