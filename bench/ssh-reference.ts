@@ -60,8 +60,11 @@ export async function openSshMultiplexed(t: SshTarget, runs: number, command = '
   }
 }
 
-/** `runs` execs of `command` on one ssh2 connection, ms each (channel open to channel close). */
-export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'): Promise<number[]> {
+/** One ssh2 connection to `t` whose `exec` runs `command` (channel open to channel close). */
+export async function openBareSsh2(
+  t: SshTarget,
+  command = 'echo ok',
+): Promise<{ exec: () => Promise<void>; close: () => void }> {
   const conn = new Client();
   await new Promise<void>((resolve, reject) => {
     conn.once('ready', () => resolve());
@@ -79,9 +82,15 @@ export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'):
         ch.end();
       }),
     );
+  return { exec, close: () => conn.end() };
+}
+
+/** `runs` execs of `command` on one ssh2 connection, ms each (channel open to channel close). */
+export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'): Promise<number[]> {
+  const bare = await openBareSsh2(t, command);
   try {
-    return await timed(runs, exec);
+    return await timed(runs, bare.exec);
   } finally {
-    conn.end();
+    bare.close();
   }
 }

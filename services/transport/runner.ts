@@ -70,6 +70,7 @@ export async function runOnEndpoint(
 
   const errBuf = err.toBuffer();
   markers = parseMarkers(errBuf, opts.markerNonce);
+  proc.noteMarkers?.(markers);
   if (markers.idem === 'unknown') throw idempotencyUnknownOutcome(endpoint.label, opts.idempotencyKey ?? '?');
   const stdoutFull = opts.mask(out.toBuffer().toString('utf8'));
   const stderrFull = opts.mask(errBuf.subarray(markers.length).toString('utf8'));

@@ -14,7 +14,8 @@ import {
   verifyHostKey,
 } from '../../services/transport/knownHosts';
 import { capText, extractValue } from '../../services/transport/output';
-import { buildKillScript, buildWrapper, parseMarkers } from '../../services/transport/wrapper';
+import { buildKillScript, buildWrapper, execLine, parseMarkers } from '../../services/transport/wrapper';
+import { shellQuote } from '../../language/expressions/quote';
 import { input, sshConfig, target } from './helpers';
 
 const KEY_A = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);
@@ -190,6 +191,27 @@ describe('output shaping', () => {
     expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=0\nx`), N).pgid).toBeUndefined();
     expect(() => buildKillScript(1, 100)).toThrow(/refusing to signal process group 1/);
     expect(buildKillScript(4242, 100)).toContain('[ "$p" -gt 1 ] && [ "$p" != "$$" ] || exit 0');
+  });
+
+  test('the login-shell flag counts only on the first pgid marker of this run', () => {
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42 login=sh\nx`), N)).toMatchObject({
+      pgid: 42,
+      loginShellIsSh: true,
+    });
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42\nx`), N).loginShellIsSh).toBeUndefined();
+    const later = parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42\n\x1eFB ${N} pgid=43 login=sh\nx`), N);
+    expect(later).toMatchObject({ pgid: 42 });
+    expect(later.loginShellIsSh).toBeUndefined();
+    const forged = `\x1eFB ${'f'.repeat(32)} pgid=42 login=sh\nx`;
+    expect(parseMarkers(Buffer.from(forged), N).loginShellIsSh).toBeUndefined();
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=1 login=sh\nx`), N).loginShellIsSh).toBeUndefined();
+  });
+
+  test('the exec line is the script itself only when the login shell is known to be /bin/sh', () => {
+    const script = buildWrapper({ command: "echo 'hi'", secrets: [], env: {}, sudo: false });
+    expect(execLine(script, true)).toBe(script);
+    expect(execLine(script)).toBe(`exec /bin/sh -c ${shellQuote(script)}`);
+    expect(script).toContain('case $SHELL in /bin/sh)');
   });
 
   test('the wrapper never puts a secret value or unquoted env value in the script', () => {
