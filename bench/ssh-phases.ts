@@ -125,9 +125,9 @@ async function main(): Promise<void> {
     });
     conn.setNoDelay(true);
   });
-  const bare = (command: string, stdin?: string) =>
+  const bare = (command: string, stdin?: string, on: Client = conn) =>
     new Promise<void>((resolve, reject) =>
-      conn.exec(command, (err, ch) => {
+      on.exec(command, (err, ch) => {
         if (err) return reject(err);
         ch.resume();
         ch.stderr.resume();
@@ -135,13 +135,36 @@ async function main(): Promise<void> {
         ch.end(stdin);
       }),
     );
+  // The pool's one connection to the host (private: reached into for this comparison only).
+  const pooledClient = (): Client =>
+    (exec as unknown as { pool: { hosts: Map<string, { conns: { client: Client }[] }> } }).pool.hosts.get(
+      `${TEST_USER}@127.0.0.1:${port}`,
+    )!.conns[0]!.client;
   const script = buildWrapper({ command: input.command, secrets: [], env: {}, sudo: false });
+  const nonceLine = () => buildStdin([], {}, newMarkerNonce());
   const variants: [string, () => Promise<unknown>][] = [
     ['pooled runCommand', () => acts.runCommand(input)],
+    [
+      'executor.start only (transport layer, no activity/runner)',
+      async () => {
+        const ep = { label: 'b', host: '127.0.0.1', port, user: TEST_USER };
+        const noop = () => undefined;
+        const proc = await exec.start(ep, { script, stdin: nonceLine(), onStdout: noop, onStderr: noop });
+        await proc.exited;
+      },
+    ],
     ['bare ssh2 exec of the command', () => bare(input.command)],
     [
-      'bare ssh2 exec of the wrapper exec line + nonce stdin',
-      () => bare(execLine(script), buildStdin([], {}, newMarkerNonce())),
+      "bare ssh2 exec of the wrapper (direct form) + nonce stdin, on the pool's connection",
+      () => bare(execLine(script, true), nonceLine(), pooledClient()),
+    ],
+    [
+      'bare ssh2 exec of the wrapper (direct form) + nonce stdin',
+      () => bare(execLine(script, true), nonceLine()),
+    ],
+    [
+      'bare ssh2 exec of the wrapper (exec /bin/sh -c form) + nonce stdin',
+      () => bare(execLine(script), nonceLine()),
     ],
   ];
   const only = process.env.BENCH_SSH_ONLY;
