@@ -136,6 +136,13 @@ export function buildWrapper(spec: WrapperSpec): string {
 }
 
 /**
+ * The wrapper's `$0` on every transport and form: what sshd names a `/bin/sh` login shell, so a
+ * command's `$0` (and the prefix of the shell's own error messages) never depends on whether its
+ * connection had already learned to skip the second shell.
+ */
+export const WRAPPER_ARGV0 = 'sh';
+
+/**
  * The exec request line that runs `script` on the target: sshd hands it to the login shell, which
  * replaces itself with `/bin/sh -c`, so the wrapper leads the session's process group. When the
  * login shell is known to be `/bin/sh` itself (`loginShellIsSh`: the wrapper's ` login=sh` marker,
@@ -143,7 +150,7 @@ export function buildWrapper(spec: WrapperSpec): string {
  * shell parses the same text in the same process, without a second exec (~0.5 ms of a ~3 ms command).
  */
 export function execLine(script: string, loginShellIsSh = false): string {
-  return loginShellIsSh ? script : `exec /bin/sh -c ${shellQuote(script)}`;
+  return loginShellIsSh ? script : `exec /bin/sh -c ${shellQuote(script)} ${WRAPPER_ARGV0}`;
 }
 
 /**

@@ -76,6 +76,12 @@ describe('the exec request on a connection whose login shell is /bin/sh', () => 
     const second = (await run(ARGV0)).hosts[0]!;
     expect(first.stdout).toBe('/bin/sh\n');
     expect(second.stdout).toBe('sh\n');
+    // Whichever form ran it, a command sees the same $0 (and the shell's errors the same prefix).
+    const errs = (await run('echo "$0"; no-such-command-fb')).hosts[0]!;
+    const errsFresh = (await setup(plain).run('echo "$0"; no-such-command-fb')).hosts[0]!;
+    expect(errs.stdout).toBe('sh\n');
+    expect(errs.stderr).toMatch(/^sh: \d+: no-such-command-fb: not found\n$/);
+    expect({ ...errsFresh, durationMs: 0 }).toEqual({ ...errs, durationMs: 0 });
     const direct = (await run(PROBE, PROBE_OPTS)).hosts[0]!;
     expect(direct).toMatchObject({
       exitCode: 3,

@@ -210,7 +210,7 @@ describe('output shaping', () => {
   test('the exec line is the script itself only when the login shell is known to be /bin/sh', () => {
     const script = buildWrapper({ command: "echo 'hi'", secrets: [], env: {}, sudo: false });
     expect(execLine(script, true)).toBe(script);
-    expect(execLine(script)).toBe(`exec /bin/sh -c ${shellQuote(script)}`);
+    expect(execLine(script)).toBe(`exec /bin/sh -c ${shellQuote(script)} sh`);
     expect(script).toContain('case $SHELL in /bin/sh)');
   });
 
