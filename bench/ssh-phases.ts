@@ -7,16 +7,15 @@
  * Run as root: `node -r ./test/support/register-ts.js bench/ssh-phases.ts` (BENCH_SSH_ITER runs).
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { createCommandActivities } from '../activities/commands';
 import type { RunCommandInput } from '../activities/types';
-import type { FirebreakConfig } from '../services/config/types';
 import { createSshExecutor } from '../services/transport/client';
 import type { Executor } from '../services/transport/transport';
 import { buildStdin, buildWrapper, execLine, newMarkerNonce } from '../services/transport/wrapper';
 import { startSshd, TEST_USER } from '../test/support/services';
+import { bareExec, benchSshConfig, openBareSsh2 } from './ssh-reference';
 
 const ITER = Number(process.env.BENCH_SSH_ITER ?? 300);
 type Marks = Map<string, number>;
@@ -81,16 +80,7 @@ async function main(): Promise<void> {
   instrumentSsh2();
   const fleet = await startSshd(1);
   const port = fleet.instances[0]?.port as number;
-  const ssh: FirebreakConfig['ssh'] = {
-    knownHostsFile: fleet.knownHostsFile,
-    privateKeyFile: fleet.clientKeyFile,
-    useAgent: false,
-    acceptUnknownHosts: false,
-    connectTimeoutMs: 10000,
-    keepaliveIntervalMs: 10000,
-    poolMaxPerHost: 2,
-    poolIdleMs: 60000,
-  };
+  const ssh = benchSshConfig(fleet);
   const config = { home: fleet.dir, ssh, inventory: {}, secrets: {} };
   const exec = createSshExecutor({ ssh });
   const acts = createCommandActivities({ config, transports: { ssh: withMarks(exec) } });
@@ -113,28 +103,14 @@ async function main(): Promise<void> {
     outputCapBytes: 65536,
     extract: [],
   };
-  const conn = new Client();
-  await new Promise<void>((resolve, reject) => {
-    conn.once('ready', () => resolve());
-    conn.once('error', reject);
-    conn.connect({
-      host: '127.0.0.1',
-      port,
-      username: TEST_USER,
-      privateKey: readFileSync(fleet.clientKeyFile),
-    });
-    conn.setNoDelay(true);
+  const bareConn = await openBareSsh2({
+    port,
+    user: TEST_USER,
+    keyFile: fleet.clientKeyFile,
+    knownHostsFile: fleet.knownHostsFile,
   });
-  const bare = (command: string, stdin?: string, on: Client = conn) =>
-    new Promise<void>((resolve, reject) =>
-      on.exec(command, (err, ch) => {
-        if (err) return reject(err);
-        ch.resume();
-        ch.stderr.resume();
-        ch.once('close', () => resolve());
-        ch.end(stdin);
-      }),
-    );
+  const conn = bareConn.conn;
+  const bare = (command: string, stdin?: string, on: Client = conn) => bareExec(on, command, stdin);
   // The pool's one connection to the host (private: reached into for this comparison only).
   const pooledClient = (): Client =>
     (exec as unknown as { pool: { hosts: Map<string, { conns: { client: Client }[] }> } }).pool.hosts.get(
@@ -195,7 +171,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1000; i++) buildStdin([], {}, newMarkerNonce());
     console.log(`nonce + buildStdin: ${((performance.now() - t) / 1000).toFixed(4)} ms each`);
   } finally {
-    conn.end();
+    bareConn.close();
     await exec.close();
     await fleet.stop();
   }

@@ -9,12 +9,12 @@
  *
  * Run as root (sshd switches users): `npm run bench:ssh`.
  */
+import { loadavg } from 'node:os';
 import { createCommandActivities } from '../activities/commands';
 import type { RunCommandInput } from '../activities/types';
-import type { FirebreakConfig } from '../services/config/types';
 import { createSshExecutor } from '../services/transport/client';
 import { startSshd, TEST_USER } from '../test/support/services';
-import { openBareSsh2, openSshMultiplexed } from './ssh-reference';
+import { benchSshConfig, openBareSsh2, openSshMultiplexed } from './ssh-reference';
 
 const ITER = Number(process.env.BENCH_SSH_ITER ?? 200);
 const FRESH_ITER = Number(process.env.BENCH_SSH_FRESH_ITER ?? 30);
@@ -31,16 +31,7 @@ const f = (n: number) => n.toFixed(2);
 
 async function main(): Promise<void> {
   const fleet = await startSshd(32);
-  const ssh: FirebreakConfig['ssh'] = {
-    knownHostsFile: fleet.knownHostsFile,
-    privateKeyFile: fleet.clientKeyFile,
-    useAgent: false,
-    acceptUnknownHosts: false,
-    connectTimeoutMs: 10000,
-    keepaliveIntervalMs: 10000,
-    poolMaxPerHost: 2,
-    poolIdleMs: 60000,
-  };
+  const ssh = benchSshConfig(fleet);
   const config = { home: fleet.dir, ssh, inventory: {}, secrets: {} };
   const hosts = fleet.instances.map((i) => `127.0.0.1:${i.port}`);
   const mk = (h: string[], concurrency = 32, command = 'echo ok'): RunCommandInput => ({
@@ -80,11 +71,13 @@ async function main(): Promise<void> {
     }
     const pooledMs: number[] = [];
     const bareMs: number[] = [];
+    const loadBefore = loadavg()[0] ?? NaN;
     for (let i = 0; i < ITER; i++) {
       pooledMs.push(await time(() => pooled.runCommand(one)));
       bareMs.push(await time(bareConn.exec));
     }
     bareConn.close();
+    const load = `load average ${f(loadBefore)} → ${f(loadavg()[0] ?? NaN)} during these runs`;
 
     // Fresh: a new executor (new TCP + SSH handshake + auth) for every command.
     const freshMs: number[] = [];
@@ -121,7 +114,7 @@ async function main(): Promise<void> {
     const fr = summary(freshMs);
     console.log(
       `ssh command latency, pooled connection (n=${ITER}): median ${f(p.median)} ms, p99 ${f(p.p99)} ms, ` +
-        `mean ${f(p.mean)} ms  [target median < 3 ms: ${p.median < 3 ? 'PASS' : 'FAIL'}]`,
+        `mean ${f(p.mean)} ms  [target median < 3 ms: ${p.median < 3 ? 'PASS' : 'FAIL'}]  (${load})`,
     );
     console.log(
       `  reference, OpenSSH multiplexed client (ControlMaster, an ssh process per command): median ${f(mux.median)} ms, ` +

@@ -14,7 +14,7 @@ import type { RunCommandInput } from '../../activities/types';
 import { SecretStore } from '../../services/secrets';
 import { createSshExecutor, type SshExecutor } from '../../services/transport/client';
 import { startSshd, TEST_USER, type SshdFleet } from '../support/services';
-import { input, sshConfig, target } from './helpers';
+import { alive, input, sshConfig, target } from './helpers';
 
 let plain: SshdFleet;
 let bashLogin: SshdFleet;
@@ -120,12 +120,3 @@ describe('the exec request when the login shell is not /bin/sh', () => {
     expect((await run('echo "$SHELL"')).hosts[0]!.stdout).toBe('/bin/bash\n');
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
