@@ -14,7 +14,15 @@ import {
   verifyHostKey,
 } from '../../services/transport/knownHosts';
 import { capText, extractValue } from '../../services/transport/output';
-import { buildKillScript, buildWrapper, execLine, parseMarkers } from '../../services/transport/wrapper';
+import { runOnEndpoint } from '../../services/transport/runner';
+import type { Executor, ExitStatus } from '../../services/transport/transport';
+import {
+  buildKillScript,
+  buildWrapper,
+  execLine,
+  newMarkerNonce,
+  parseMarkers,
+} from '../../services/transport/wrapper';
 import { shellQuote } from '../../language/expressions/quote';
 import { input, sshConfig, target } from './helpers';
 
@@ -224,6 +232,64 @@ describe('output shaping', () => {
     expect(script).toContain('FIREBREAK_SECRET_DB_PASS');
     expect(script).toContain('sudo -n /bin/sh -c');
     expect(script).not.toContain("x'; rm");
+  });
+});
+
+describe('killing a run', () => {
+  /** A fake process whose pgid marker arrives when the test says, and which dies when killed. */
+  function fakeRun(markerAfterMs: number) {
+    const killed: (number | undefined)[] = [];
+    const executor: Executor = {
+      kind: 'ssh',
+      close: async () => undefined,
+      async start(_ep, req) {
+        let finish!: (s: ExitStatus) => void;
+        const exited = new Promise<ExitStatus>((r) => (finish = r));
+        setTimeout(() => req.onStderr(Buffer.from(`\x1eFB ${nonce} pgid=4242\n`)), markerAfterMs);
+        return {
+          exited,
+          kill: async (pgid) => {
+            killed.push(pgid);
+            finish({ exitCode: null, signal: 'TERM' });
+          },
+        };
+      },
+    };
+    const nonce = newMarkerNonce();
+    const abort = new AbortController();
+    const run = runOnEndpoint(
+      executor,
+      { label: 'h', host: 'h', port: 22, user: 'u' },
+      {
+        script: '',
+        stdin: '',
+        timeoutMs: 60_000,
+        outputCapBytes: 100,
+        extract: [],
+        markerNonce: nonce,
+        mask: (t) => t,
+        signal: abort.signal,
+      },
+    );
+    return { killed, abort, run };
+  }
+
+  test('a cancel that comes before the pgid marker waits for the marker and kills that group', async () => {
+    const { killed, abort, run } = fakeRun(150);
+    await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    await expect(run).rejects.toThrow(/cancel/i);
+    expect(killed).toEqual([4242]);
+  });
+
+  test('a cancel after the pgid marker kills that group at once', async () => {
+    const { killed, abort, run } = fakeRun(0);
+    await new Promise((r) => setTimeout(r, 20));
+    const t = Date.now();
+    abort.abort();
+    await expect(run).rejects.toThrow(/cancel/i);
+    expect(killed).toEqual([4242]);
+    expect(Date.now() - t).toBeLessThan(1000);
   });
 });
 
