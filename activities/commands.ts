@@ -10,7 +10,7 @@
  * (`UnknownHostKey`, `AuthenticationFailed`, `CommandTimeout`, `IdempotencyUnknownOutcome`, …),
  * with every host's record (masked) as the failure's first detail, `{ hosts }`.
  */
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { mkdirSync } from 'node:fs';
 import { workerSettings } from '../services/config';
@@ -41,13 +41,13 @@ export interface CommandActivityDeps {
   hostLabel?: boolean;
 }
 
-/** Activity context when running inside a Temporal activity, undefined when called directly. */
+/**
+ * Activity context when running inside a Temporal activity, undefined when called directly (the
+ * store `Context.current()` reads, without the Error it throws outside an activity: a bench or a
+ * direct caller would pay a stack capture per command).
+ */
 function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
+  return asyncLocalStorage.getStore();
 }
 
 /** Cap used when a step gives none (the compiler's default too). */

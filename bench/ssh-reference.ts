@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
+import type { FirebreakConfig } from '../services/config/types';
 
 export interface SshTarget {
   port: number;
@@ -60,8 +61,24 @@ export async function openSshMultiplexed(t: SshTarget, runs: number, command = '
   }
 }
 
-/** `runs` execs of `command` on one ssh2 connection, ms each (channel open to channel close). */
-export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'): Promise<number[]> {
+/** An ssh2 exec of `command` on `conn`, `stdin` written and closed; resolves when the channel closes. */
+export function bareExec(conn: Client, command: string, stdin?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    conn.exec(command, (err, ch) => {
+      if (err) return reject(err);
+      ch.resume();
+      ch.stderr.resume();
+      ch.once('close', () => resolve());
+      ch.end(stdin);
+    }),
+  );
+}
+
+/** One ssh2 connection to `t` whose `exec` runs `command` (channel open to channel close). */
+export async function openBareSsh2(
+  t: SshTarget,
+  command = 'echo ok',
+): Promise<{ conn: Client; exec: () => Promise<void>; close: () => void }> {
   const conn = new Client();
   await new Promise<void>((resolve, reject) => {
     conn.once('ready', () => resolve());
@@ -69,19 +86,32 @@ export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'):
     conn.connect({ host: '127.0.0.1', port: t.port, username: t.user, privateKey: readFileSync(t.keyFile) });
     conn.setNoDelay(true);
   });
-  const exec = () =>
-    new Promise<void>((resolve, reject) =>
-      conn.exec(command, (err, ch) => {
-        if (err) return reject(err);
-        ch.resume();
-        ch.stderr.resume();
-        ch.once('close', () => resolve());
-        ch.end();
-      }),
-    );
+  return { conn, exec: () => bareExec(conn, command), close: () => conn.end() };
+}
+
+/** The pooled executor's SSH settings for a bench fleet: its known_hosts and client key. */
+export function benchSshConfig(fleet: {
+  knownHostsFile: string;
+  clientKeyFile: string;
+}): FirebreakConfig['ssh'] {
+  return {
+    knownHostsFile: fleet.knownHostsFile,
+    privateKeyFile: fleet.clientKeyFile,
+    useAgent: false,
+    acceptUnknownHosts: false,
+    connectTimeoutMs: 10000,
+    keepaliveIntervalMs: 10000,
+    poolMaxPerHost: 2,
+    poolIdleMs: 60000,
+  };
+}
+
+/** `runs` execs of `command` on one ssh2 connection, ms each (channel open to channel close). */
+export async function bareSsh2(t: SshTarget, runs: number, command = 'echo ok'): Promise<number[]> {
+  const bare = await openBareSsh2(t, command);
   try {
-    return await timed(runs, exec);
+    return await timed(runs, bare.exec);
   } finally {
-    conn.end();
+    bare.close();
   }
 }

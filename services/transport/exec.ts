@@ -10,6 +10,7 @@ import type { ConnectionPool, PooledConnection } from './pool';
 import type { Endpoint, ExecRequest, ExitStatus, RunningProcess } from './transport';
 import { waitUntil } from './transport';
 import { buildKillScript, execLine, safeGroup } from './wrapper';
+import type { Markers } from './wrapper';
 
 /**
  * Opens an exec channel. `wire` runs synchronously inside ssh2's callback: a fast command's
@@ -57,13 +58,14 @@ class RemoteProcess implements RunningProcess {
 
   /** Opens the channel and streams the request through it. */
   async start(req: ExecRequest): Promise<void> {
-    const { channel, held } = await this.open(execLine(req.script));
+    const { channel, held } = await this.open(req);
     this.channel = channel;
     this.held = held;
-    channel.on('data', (b: Buffer) => req.onStdout(b));
-    channel.stderr.on('data', (b: Buffer) => req.onStderr(b));
-    channel.on('error', () => undefined);
-    channel.end(req.stdin);
+  }
+
+  /** The wrapper's markers: a connection whose login shell is `/bin/sh` takes the script as is. */
+  noteMarkers(m: Markers): void {
+    if (m.loginShellIsSh) this.held.loginShellIsSh = true;
   }
 
   async kill(pgid: number | undefined): Promise<void> {
@@ -83,15 +85,21 @@ class RemoteProcess implements RunningProcess {
    * A pooled connection can die between uses (server restart, keepalive loss): on failure to open
    * a channel, drop it and dial once more before reporting a transient failure.
    */
-  private async open(command: string): Promise<{ channel: ClientChannel; held: PooledConnection }> {
+  private async open(req: ExecRequest): Promise<{ channel: ClientChannel; held: PooledConnection }> {
     let held = await this.pool.acquire(this.ep);
     try {
-      return { channel: await openExec(held, command, this.watch(held)), held };
+      return {
+        channel: await openExec(held, execLine(req.script, held.loginShellIsSh), this.watch(held, req)),
+        held,
+      };
     } catch (e) {
       this.drop(held);
       held = await this.pool.acquire(this.ep);
       try {
-        return { channel: await openExec(held, command, this.watch(held)), held };
+        return {
+          channel: await openExec(held, execLine(req.script, held.loginShellIsSh), this.watch(held, req)),
+          held,
+        };
       } catch (e2) {
         this.drop(held);
         throw new ConnectionFailed(
@@ -108,13 +116,20 @@ class RemoteProcess implements RunningProcess {
     this.pool.release(conn);
   }
 
-  /** Listeners for the command's channel: exit status, then settling `exited` on close. */
-  private watch(held: PooledConnection): (channel: ClientChannel) => void {
+  /**
+   * Wires the command's channel: output to the request, exit status, settling `exited` on close,
+   * and stdin written at once — the wrapper's first act is to read its marker nonce from it.
+   */
+  private watch(held: PooledConnection, req: ExecRequest): (channel: ClientChannel) => void {
     return (channel) => {
+      channel.on('data', (b: Buffer) => req.onStdout(b));
+      channel.stderr.on('data', (b: Buffer) => req.onStderr(b));
+      channel.on('error', () => undefined);
       channel.on('exit', (code: number | null, signal?: string) => {
         this.status = signal ? { exitCode: null, signal: signal.replace(/^SIG/, '') } : { exitCode: code };
       });
       channel.on('close', () => this.onClose(held));
+      channel.end(req.stdin);
     };
   }
 

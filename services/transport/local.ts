@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Endpoint, ExecRequest, Executor, ExitStatus, RunningProcess } from './transport';
 import { waitUntil } from './transport';
-import { safeGroup } from './wrapper';
+import { safeGroup, WRAPPER_ARGV0 } from './wrapper';
 
 export interface LocalExecutorOptions {
   /** Where the idempotency guard keeps its records (`FIREBREAK_IDEM_DIR`); default `$HOME/.firebreak/idem`. */
@@ -73,7 +73,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions = {}): Executor {
     async start(_endpoint: Endpoint, req: ExecRequest): Promise<RunningProcess> {
       const env = { ...process.env };
       if (opts.idempotencyDir !== undefined) env.FIREBREAK_IDEM_DIR = opts.idempotencyDir;
-      const child = spawn('/bin/sh', ['-c', req.script], {
+      const child = spawn('/bin/sh', ['-c', req.script, WRAPPER_ARGV0], {
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
         env,

@@ -27,6 +27,8 @@ export interface PooledConnection extends DialedConnection {
   active: number;
   dead: boolean;
   idle?: NodeJS.Timeout;
+  /** sshd's login shell for this connection is `/bin/sh`: commands need no `exec /bin/sh -c`. */
+  loginShellIsSh?: boolean;
 }
 
 /** Pool statistics, for tests and benchmarks. */

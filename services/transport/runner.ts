@@ -8,6 +8,7 @@ import type { ExtractSpec } from '../../contracts/plan';
 import { commandCancelled, commandTimeout, idempotencyUnknownOutcome } from './errors';
 import { capText, extractAll, StreamBuffer } from './output';
 import type { Endpoint, Executor, ExitStatus } from './transport';
+import { waitUntil } from './transport';
 import { parseMarkers } from './wrapper';
 import type { Markers } from './wrapper';
 
@@ -26,6 +27,9 @@ export interface RunOptions {
   /** Reason given when `signal` aborts: cancellation of the activity, or a sibling's failure. */
   abortReason?: () => Error;
 }
+
+/** How long a kill waits for the wrapper's pgid marker when it has not arrived yet. */
+const MARKER_WAIT_MS = 5000;
 
 export async function runOnEndpoint(
   executor: Executor,
@@ -49,10 +53,18 @@ export async function runOnEndpoint(
 
   let stop: 'timeout' | 'abort' | undefined;
   let killing: Promise<void> | undefined;
+  let over = false;
   const kill = (why: 'timeout' | 'abort') => {
     if (stop !== undefined) return;
     stop = why;
-    killing = proc.kill(markers.pgid).catch(() => undefined);
+    killing = (async () => {
+      // The command can be seen running on the target (a file it wrote, say) before the wrapper's
+      // pgid marker has reached us: wait for it, bounded, rather than kill without a group and
+      // leave the channel waiting on whatever the command started.
+      if (markers.pgid === undefined)
+        await waitUntil(() => markers.pgid !== undefined || markers.complete || over, MARKER_WAIT_MS);
+      await proc.kill(markers.pgid);
+    })().catch(() => undefined);
   };
   const timer = setTimeout(() => kill('timeout'), Math.max(1, opts.timeoutMs));
   const onAbort = () => kill('abort');
@@ -61,6 +73,7 @@ export async function runOnEndpoint(
   try {
     status = await proc.exited;
   } finally {
+    over = true;
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -70,6 +83,7 @@ export async function runOnEndpoint(
 
   const errBuf = err.toBuffer();
   markers = parseMarkers(errBuf, opts.markerNonce);
+  proc.noteMarkers?.(markers);
   if (markers.idem === 'unknown') throw idempotencyUnknownOutcome(endpoint.label, opts.idempotencyKey ?? '?');
   const stdoutFull = opts.mask(out.toBuffer().toString('utf8'));
   const stderrFull = opts.mask(errBuf.subarray(markers.length).toString('utf8'));

@@ -3,6 +3,7 @@
  * machine or a host over SSH. Both start the script as a process-group leader, so the runner can
  * kill the whole group on timeout or cancellation.
  */
+import type { Markers } from './wrapper';
 
 /** A resolved place to run: host, port and login user (plus an optional bastion). */
 export interface Endpoint {
@@ -36,6 +37,8 @@ export interface RunningProcess {
    * process still has not exited, drops the stream so `exited` settles.
    */
   kill(pgid: number | undefined): Promise<void>;
+  /** The wrapper's markers, once the run is over (what the transport may learn from them). */
+  noteMarkers?(markers: Markers): void;
 }
 
 export interface Executor {

@@ -34,3 +34,13 @@ export function input(command: string, over: Partial<RunCommandInput> = {}): Run
     ...over,
   };
 }
+
+/** Whether a process of this machine is alive (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -56,6 +56,12 @@ describe('local transport', () => {
     });
   });
 
+  test("the command's $0 is `sh`, as on an SSH target, in its output and in the shell's own errors", async () => {
+    const h = (await acts.runCommand(input('echo "$0"; no-such-command-fb'))).hosts[0]!;
+    expect(h.stdout).toBe('sh\n');
+    expect(h.stderr).toMatch(/^sh: \d+: no-such-command-fb: not found\n$/);
+  });
+
   test('reports the signal when the command is killed by one', async () => {
     const r = await acts.runCommand(input('kill -9 $$'));
     expect(r.hosts[0]).toMatchObject({ exitCode: null, signal: 'SIGKILL'.replace('SIG', '') });

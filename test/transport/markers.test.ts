@@ -61,7 +61,7 @@ function victimGroup(): number {
   return v.pid;
 }
 
-async function timesOut(command: string): Promise<ApplicationFailure> {
+async function timesOut(command: string, warm = false): Promise<ApplicationFailure> {
   const ssh = sshConfig({ knownHostsFile: fleet.knownHostsFile, privateKeyFile: fleet.clientKeyFile });
   executor ??= createSshExecutor({ ssh });
   const acts = createCommandActivities({
@@ -69,6 +69,12 @@ async function timesOut(command: string): Promise<ApplicationFailure> {
     transports: { ssh: executor },
   });
   const host = `127.0.0.1:${fleet.instances[0]!.port}`;
+  // A command that completes first: the connection learns its login shell is /bin/sh, and the
+  // timed-out command then runs as the exec request itself, without `exec /bin/sh -c`.
+  if (warm)
+    await acts.runCommand(
+      input('true', { target: target({ transport: 'ssh', hosts: [host], user: TEST_USER }) }),
+    );
   try {
     await acts.runCommand(
       input(command, {
@@ -84,14 +90,22 @@ async function timesOut(command: string): Promise<ApplicationFailure> {
 
 describe('process-group markers over a real sshd', () => {
   test.each([
-    ['a bare forged marker', (pg: number) => `\\036FB pgid=${pg}`],
-    ['a forged marker shaped like a nonce', (pg: number) => `\\036FB ${'0'.repeat(32)} pgid=${pg}`],
+    ['a bare forged marker', (pg: number) => `\\036FB pgid=${pg}`, false],
+    ['a forged marker shaped like a nonce', (pg: number) => `\\036FB ${'0'.repeat(32)} pgid=${pg}`, false],
+    [
+      'a forged marker on a warm connection (no second shell)',
+      (pg: number) => `\\036FB ${'0'.repeat(32)} pgid=${pg} login=sh`,
+      true,
+    ],
   ])(
     'a command printing %s, then timing out, is killed itself and the forged group is untouched',
-    async (_what, forged) => {
+    async (_what, forged, warm) => {
       const victim = victimGroup();
       const pidFile = join(work, `real-${victim}.pid`);
-      const err = await timesOut(`printf '${forged(victim)}\\n' >&2; sleep 30 & echo $! > ${pidFile}; wait`);
+      const err = await timesOut(
+        `printf '${forged(victim)}\\n' >&2; sleep 30 & echo $! > ${pidFile}; wait`,
+        warm,
+      );
       expect(err.type).toBe('CommandTimeout');
       const real = Number(readFileSync(pidFile, 'utf8').trim());
       expect(real).toBeGreaterThan(1);

@@ -14,7 +14,16 @@ import {
   verifyHostKey,
 } from '../../services/transport/knownHosts';
 import { capText, extractValue } from '../../services/transport/output';
-import { buildKillScript, buildWrapper, parseMarkers } from '../../services/transport/wrapper';
+import { runOnEndpoint } from '../../services/transport/runner';
+import type { Executor, ExitStatus } from '../../services/transport/transport';
+import {
+  buildKillScript,
+  buildWrapper,
+  execLine,
+  newMarkerNonce,
+  parseMarkers,
+} from '../../services/transport/wrapper';
+import { shellQuote } from '../../language/expressions/quote';
 import { input, sshConfig, target } from './helpers';
 
 const KEY_A = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), randomBytes(36)]);
@@ -192,6 +201,27 @@ describe('output shaping', () => {
     expect(buildKillScript(4242, 100)).toContain('[ "$p" -gt 1 ] && [ "$p" != "$$" ] || exit 0');
   });
 
+  test('the login-shell flag counts only on the first pgid marker of this run', () => {
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42 login=sh\nx`), N)).toMatchObject({
+      pgid: 42,
+      loginShellIsSh: true,
+    });
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42\nx`), N).loginShellIsSh).toBeUndefined();
+    const later = parseMarkers(Buffer.from(`\x1eFB ${N} pgid=42\n\x1eFB ${N} pgid=43 login=sh\nx`), N);
+    expect(later).toMatchObject({ pgid: 42 });
+    expect(later.loginShellIsSh).toBeUndefined();
+    const forged = `\x1eFB ${'f'.repeat(32)} pgid=42 login=sh\nx`;
+    expect(parseMarkers(Buffer.from(forged), N).loginShellIsSh).toBeUndefined();
+    expect(parseMarkers(Buffer.from(`\x1eFB ${N} pgid=1 login=sh\nx`), N).loginShellIsSh).toBeUndefined();
+  });
+
+  test('the exec line is the script itself only when the login shell is known to be /bin/sh', () => {
+    const script = buildWrapper({ command: "echo 'hi'", secrets: [], env: {}, sudo: false });
+    expect(execLine(script, true)).toBe(script);
+    expect(execLine(script)).toBe(`exec /bin/sh -c ${shellQuote(script)} sh`);
+    expect(script).toContain('case $SHELL in /bin/sh)');
+  });
+
   test('the wrapper never puts a secret value or unquoted env value in the script', () => {
     const script = buildWrapper({
       command: 'true',
@@ -202,6 +232,64 @@ describe('output shaping', () => {
     expect(script).toContain('FIREBREAK_SECRET_DB_PASS');
     expect(script).toContain('sudo -n /bin/sh -c');
     expect(script).not.toContain("x'; rm");
+  });
+});
+
+describe('killing a run', () => {
+  /** A fake process whose pgid marker arrives when the test says, and which dies when killed. */
+  function fakeRun(markerAfterMs: number) {
+    const killed: (number | undefined)[] = [];
+    const executor: Executor = {
+      kind: 'ssh',
+      close: async () => undefined,
+      async start(_ep, req) {
+        let finish!: (s: ExitStatus) => void;
+        const exited = new Promise<ExitStatus>((r) => (finish = r));
+        setTimeout(() => req.onStderr(Buffer.from(`\x1eFB ${nonce} pgid=4242\n`)), markerAfterMs);
+        return {
+          exited,
+          kill: async (pgid) => {
+            killed.push(pgid);
+            finish({ exitCode: null, signal: 'TERM' });
+          },
+        };
+      },
+    };
+    const nonce = newMarkerNonce();
+    const abort = new AbortController();
+    const run = runOnEndpoint(
+      executor,
+      { label: 'h', host: 'h', port: 22, user: 'u' },
+      {
+        script: '',
+        stdin: '',
+        timeoutMs: 60_000,
+        outputCapBytes: 100,
+        extract: [],
+        markerNonce: nonce,
+        mask: (t) => t,
+        signal: abort.signal,
+      },
+    );
+    return { killed, abort, run };
+  }
+
+  test('a cancel that comes before the pgid marker waits for the marker and kills that group', async () => {
+    const { killed, abort, run } = fakeRun(150);
+    await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    await expect(run).rejects.toThrow(/cancel/i);
+    expect(killed).toEqual([4242]);
+  });
+
+  test('a cancel after the pgid marker kills that group at once', async () => {
+    const { killed, abort, run } = fakeRun(0);
+    await new Promise((r) => setTimeout(r, 20));
+    const t = Date.now();
+    abort.abort();
+    await expect(run).rejects.toThrow(/cancel/i);
+    expect(killed).toEqual([4242]);
+    expect(Date.now() - t).toBeLessThan(1000);
   });
 });
 
