@@ -108,8 +108,7 @@ export function createCommandActivities(deps: CommandActivityDeps): Pick<Inciden
     const ctx = activityContext();
     const signal = ctx?.cancellationSignal;
     let beat: NodeJS.Timeout | undefined;
-    // A local activity (a diagnostic of the current workflow type) has no heartbeats to send.
-    if (ctx && !ctx.info.isLocal) {
+    if (ctx) {
       const hbTimeout = ctx.info.heartbeatTimeoutMs;
       const every = deps.heartbeatMs ?? Math.min(5000, hbTimeout ? Math.max(200, hbTimeout / 3) : 5000);
       beat = setInterval(() => ctx.heartbeat({ stepId: input.stepId }), every);

@@ -6,21 +6,13 @@ import {
   ApplicationFailure,
   isCancellation,
   proxyActivities,
-  proxyLocalActivities,
   sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { IncidentActivities, RunCommandInput, RunCommandResult } from '../../activities/types';
 import { FAILURE_TYPES } from '../../contracts/failures';
 import type { HostRecord } from '../../contracts/incident';
-import type {
-  CommandStep,
-  ExecutableStep,
-  ExpressionContext,
-  Plan,
-  StepOutcome,
-  TargetSpec,
-} from '../../contracts/plan';
+import type { CommandStep, ExecutableStep, ExpressionContext, Plan, StepOutcome } from '../../contracts/plan';
 import { evaluateCondition, evaluateSuccess, renderTarget, renderTemplate } from '../lang';
 import { errorMessage, failureHosts, workerLost } from './failures';
 import type { StepQueue } from './pinning';
@@ -93,43 +85,6 @@ export function proxyFor(
       : { maximumAttempts: 1 },
   };
   return proxyActivities<IncidentActivities>(options).runCommand;
-}
-
-/**
- * In the current workflow type, an idempotent diagnostic on remote hosts runs as a local activity,
- * in the worker that holds the incident's workflow task: the first look at an incident starts in
- * the same task that opened it — no round trip through the server and no place in the activity
- * queue behind other incidents' work during a storm — and costs one history event instead of
- * three and a workflow task. Only such steps: a diagnostic is read-only and marked idempotent, so
- * running it again after a lost worker is harmless (a local activity keeps no heartbeat, and a
- * lost worker means the task is replayed elsewhere and the command runs again); steps on
- * `transport: local` must run on the pinned machine's queue (pinning.ts); remediations keep their
- * heartbeat-based recovery and at-most-once guard.
- */
-export function runsHere(
-  phase: StepView['phase'],
-  step: CommandStep,
-  target: Pick<TargetSpec, 'transport'>,
-): boolean {
-  return isCurrentType() && phase === 'diagnostic' && step.idempotent && target.transport !== 'local';
-}
-
-/** The local-activity proxy for a diagnostic that {@link runsHere}: the same bounds and retries. */
-function localProxyFor(
-  step: CommandStep,
-  hostCount: number,
-  concurrency: number,
-): IncidentActivities['runCommand'] {
-  const rounds = Math.max(1, Math.ceil(hostCount / Math.max(1, concurrency)));
-  return proxyLocalActivities<IncidentActivities>({
-    startToCloseTimeout: step.timeoutMs * rounds + 30_000,
-    retry: {
-      maximumAttempts: step.retry.maximumAttempts,
-      initialInterval: step.retry.initialIntervalMs,
-      backoffCoefficient: step.retry.backoffCoefficient,
-      maximumInterval: step.retry.maximumIntervalMs,
-    },
-  }).runCommand;
 }
 
 export class StepRunner {
@@ -253,9 +208,7 @@ export class StepRunner {
     store.commandRendered(rec, command, step.target);
     const env: Record<string, string> = {};
     for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
-    const run = runsHere(rec.phase, step, target)
-      ? localProxyFor(step, resolved.hosts.length, target.concurrency)
-      : proxyFor(step, resolved.hosts.length, target.concurrency, await this.pin.queueFor(target));
+    const run = proxyFor(step, resolved.hosts.length, target.concurrency, await this.pin.queueFor(target));
     const request: RunCommandInput = {
       incidentId: store.state.id,
       stepId: rec.id,
