@@ -54,6 +54,9 @@ export function devServerArgs(opts: { dbFile?: string; sync?: DevDbSync } = {}):
     'matching.numTaskqueueReadPartitions': 1,
     'matching.numTaskqueueWritePartitions': 1,
     'system.enableActivityEagerExecution': true,
+    // Task priority (an incident's first command goes first, workflows/incident/steps.ts): server
+    // 1.29, which this CLI embeds, needs the priority-enabled matcher switched on (default from 1.32).
+    'matching.useNewMatcher': true,
     // Worker heartbeats (off by default before server 1.32): /healthz counts live workers by them.
     'frontend.WorkerHeartbeatsEnabled': true,
     'frontend.ListWorkersEnabled': true,

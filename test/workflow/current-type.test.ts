@@ -87,6 +87,13 @@ describe('the current incident workflow type', () => {
     expect(count(history, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toBe(0);
     expect(markerNames(history).filter((m) => m === 'core_patch')).toEqual([]);
     expect(activityTypes(history)).toEqual(['runCommand', 'runCommand', 'runCommand']);
+    // The first command goes ahead of other incidents' follow-up steps in a backed-up queue.
+    const priorities = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes
+        ? [e.activityTaskScheduledEventAttributes.priority?.priorityKey ?? 0]
+        : [],
+    );
+    expect(priorities).toEqual([1, 0, 0]);
     // on-call lookup, mails and the report: local activities, one marker each.
     expect(markerNames(history).filter((m) => m === 'core_local_activity').length).toBeGreaterThanOrEqual(3);
     const mail = acts.notifications.find(

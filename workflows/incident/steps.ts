@@ -61,16 +61,27 @@ export function outcomeOf(hosts: readonly HostRecord[]): StepOutcome {
 /** Heartbeat timeout for commands: a dead worker is noticed this fast, not after the step timeout. */
 export const COMMAND_HEARTBEAT_MS = 10_000;
 
+/**
+ * Task priority of a run's first command — an incident's first diagnostic, or in a continued run
+ * the approved remediation it waited for (1 = first of Temporal's five levels; everything else
+ * keeps the default, 3). In an alert storm the activity queue backs up; the first look at a
+ * new incident then goes ahead of the follow-up steps of incidents already being looked at.
+ * Current workflow type only; servers without the priority-enabled matcher ignore it.
+ */
+export const FIRST_COMMAND_PRIORITY = 1;
+
 /** The activity proxy for one command step: timeouts cover the whole fan-out, retries follow idempotency. */
 export function proxyFor(
   step: CommandStep,
   hostCount: number,
   concurrency: number,
   queue: StepQueue = {},
+  first = false,
 ): IncidentActivities['runCommand'] {
   const rounds = Math.max(1, Math.ceil(hostCount / Math.max(1, concurrency)));
   const options: ActivityOptions = {
     ...(queue.taskQueue ? { taskQueue: queue.taskQueue } : {}),
+    ...(first ? { priority: { priorityKey: FIRST_COMMAND_PRIORITY } } : {}),
     ...(queue.scheduleToStartTimeoutMs ? { scheduleToStartTimeout: queue.scheduleToStartTimeoutMs } : {}),
     // The activity enforces the command timeout per host; this bounds the whole fan-out plus connects.
     startToCloseTimeout: step.timeoutMs * rounds + 30_000,
@@ -89,6 +100,8 @@ export function proxyFor(
 
 export class StepRunner {
   private readonly pin: LocalHostPin;
+  /** Whether this run scheduled a command yet (its first goes with {@link FIRST_COMMAND_PRIORITY}). */
+  private commandScheduled = false;
 
   constructor(
     private readonly plan: Plan,
@@ -208,7 +221,15 @@ export class StepRunner {
     store.commandRendered(rec, command, step.target);
     const env: Record<string, string> = {};
     for (const [k, t] of Object.entries(step.env)) env[k] = renderTemplate(t, ctx);
-    const run = proxyFor(step, resolved.hosts.length, target.concurrency, await this.pin.queueFor(target));
+    const first = isCurrentType() && !this.commandScheduled;
+    this.commandScheduled = true;
+    const run = proxyFor(
+      step,
+      resolved.hosts.length,
+      target.concurrency,
+      await this.pin.queueFor(target),
+      first,
+    );
     const request: RunCommandInput = {
       incidentId: store.state.id,
       stepId: rec.id,
