@@ -10,8 +10,13 @@ import { matchesTrigger } from '../../language/plan/match';
 import type { Plan } from '../../contracts/plan';
 import { validateRunbook, type ValidateOptions } from '../validator';
 
-export interface Library {
-  plans: Plan[];
+/** What assembling a library needs of a plan: its id (a full {@link Plan}, or a summary of one). */
+export interface PlanId {
+  runbook: { id: string };
+}
+
+export interface Library<P extends PlanId = Plan> {
+  plans: P[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
   /** Every runbook file looked at, in order. */
@@ -50,10 +55,10 @@ export interface LibraryEntry {
 }
 
 /** What validating one file produced. */
-export interface EntryResult {
+export interface EntryResult<P extends PlanId = Plan> {
   file: string;
   diagnostics: Diagnostic[];
-  plan?: Plan;
+  plan?: P;
 }
 
 /** Where `metadata.id` sits in a file (read again: only needed for the rare duplicate id). */
@@ -109,12 +114,12 @@ export function validateEntry({ file, root }: LibraryEntry, options: ValidateOpt
 }
 
 /** Puts per-file results together in file order: the first definition of an id wins. */
-export function assemble(
+export function assemble<P extends PlanId>(
   entries: LibraryEntry[],
-  results: EntryResult[],
+  results: EntryResult<P>[],
   diagnostics: Diagnostic[],
-): Library {
-  const plans: Plan[] = [];
+): Library<P> {
+  const plans: P[] = [];
   const byId = new Map<string, string>();
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
