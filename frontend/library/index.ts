@@ -3,7 +3,7 @@
  * validated and compiled, with ids unique across the library; and which plans an alert triggers.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { AlertInstance } from '../../contracts/alert';
 import { loadYamlPositioned, positionOf, sortDiagnostics, type Diagnostic, type Position } from '../loader';
 import { matchesTrigger } from '../../language/plan/match';
@@ -101,6 +101,16 @@ export function libraryEntries(input: string | readonly string[]): {
   return { entries, diagnostics };
 }
 
+/**
+ * `file` relative to `root`. The walk made `file` by joining names onto `root`, so when it starts
+ * with `root/` the rest is the answer (`relative` resolves both against the cwd, 600 times).
+ */
+function planFile(root: string, file: string): string {
+  return file.startsWith(root + sep) && !root.endsWith(sep)
+    ? file.slice(root.length + 1)
+    : relative(root, file);
+}
+
 export function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
   let source: string;
   try {
@@ -108,7 +118,7 @@ export function validateEntry({ file, root }: LibraryEntry, options: ValidateOpt
   } catch (err) {
     return { file, diagnostics: [cannotRead(file, err)] };
   }
-  const result = validateRunbook(source, file, { ...options, planFile: root ? relative(root, file) : file });
+  const result = validateRunbook(source, file, { ...options, planFile: root ? planFile(root, file) : file });
   if (!result.plan) return { file, diagnostics: result.diagnostics };
   return { file, diagnostics: result.diagnostics, plan: result.plan };
 }
