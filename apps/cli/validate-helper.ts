@@ -4,9 +4,14 @@
  * results back by index. Loaded as a worker thread from the compiled CLI only.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { libraryEntries, validateEntry } from '../../frontend/library';
+import type * as LibraryModule from '../../frontend/library';
+import { installCodeCache } from './compile-cache';
 import type { HelperData, HelperResult } from './validate-split';
 import { summarize, takeChunks } from './validate-split';
+
+installCodeCache();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- after the code cache is installed
+const { libraryEntries, validateEntry } = require('../../frontend/library') as typeof LibraryModule;
 
 const { paths, options, detail, next } = workerData as HelperData;
 const { entries } = libraryEntries(paths);

@@ -17,6 +17,7 @@ import type { Plan } from '../../contracts/plan';
 import type { EntryResult, Library, LibraryEntry, PlanId } from '../../frontend/library';
 import type * as LibraryModule from '../../frontend/library';
 import type { ValidateOptions } from '../../frontend/validator';
+import { installCodeCache } from './compile-cache';
 
 /** Below this many files a second thread costs more (its start-up) than it saves. */
 export const SPLIT_MIN_FILES = 100;
@@ -107,6 +108,7 @@ export async function loadLibrarySplit<D extends PlanDetail>(
 ): Promise<Library<Validated<D>>> {
   const next = new Int32Array(new SharedArrayBuffer(4));
   const helper = startHelper({ paths, options, detail, next: next.buffer as SharedArrayBuffer });
+  if (__filename.endsWith('.js')) installCodeCache();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the helper started, see above
   const library = require('../../frontend/library') as typeof LibraryModule;
   const { entries, diagnostics } = library.libraryEntries(paths);
