@@ -1,7 +1,8 @@
 /**
  * The second thread of `firebreak validate` on a large library (see validate-split.ts): takes
- * chunks of the library's files from the shared counter, validates them, and posts the per-file
- * results back by index. Loaded as a worker thread from the compiled CLI only.
+ * chunks of the library's files (listed by the main thread) from the shared counter, validates
+ * them, and posts the per-file results back by index. Loaded as a worker thread from the compiled
+ * CLI only.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as LibraryModule from '../../frontend/library';
@@ -11,10 +12,9 @@ import { summarize, takeChunks } from './validate-split';
 
 installCodeCache();
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- after the code cache is installed
-const { libraryEntries, validateEntry } = require('../../frontend/library') as typeof LibraryModule;
+const { validateEntry } = require('../../frontend/library') as typeof LibraryModule;
 
-const { paths, options, detail, next } = workerData as HelperData;
-const { entries } = libraryEntries(paths);
+const { entries, options, detail, next } = workerData as HelperData;
 const results: HelperResult[] = [];
 takeChunks(
   entries,

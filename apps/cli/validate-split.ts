@@ -1,11 +1,12 @@
 /**
  * `firebreak validate` on two threads when the library is large. Validation is CPU-bound and each
- * file is independent, so a helper thread (validate-helper.ts), started before this thread loads
- * the validator, shares the files with it: both take the next chunk of files from one shared
- * counter until none is left, so the thread that started later, or is given less CPU on a busy
- * machine, simply takes fewer chunks. The results are put together in file order as one thread
- * would (duplicate ids across chunks included). Small libraries, a single CPU, or the CLI running
- * from its TypeScript sources (tests) keep to one thread.
+ * file is independent, so once the files are listed (a light module: the validator is not loaded
+ * yet), a large library gets a helper thread (validate-helper.ts) that loads the validator while
+ * this thread does, and both take the next chunk of files from one shared counter until none is
+ * left: the thread that started later, or is given less CPU on a busy machine, simply takes fewer
+ * chunks. The results are put together in file order as one thread would (duplicate ids across
+ * chunks included). Small libraries, a single CPU, or the CLI running from its TypeScript sources
+ * (tests) keep to one thread.
  *
  * The helper sends back plan summaries (id, file, hash) unless full plans are asked for: a
  * structured clone of 300 full plans took longer than validating them.
@@ -16,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { Plan } from '../../contracts/plan';
 import type { EntryResult, Library, LibraryEntry, PlanId } from '../../frontend/library';
 import type * as LibraryModule from '../../frontend/library';
+import { libraryEntries } from '../../frontend/library/files';
 import type { ValidateOptions } from '../../frontend/validator';
 import { installCodeCache } from './compile-cache';
 
@@ -36,7 +38,7 @@ export type PlanDetail = 'full' | 'summary';
 
 /** What the helper thread is given. `next` is the shared chunk counter (an Int32Array's buffer). */
 export interface HelperData {
-  paths: string[];
+  entries: LibraryEntry[];
   options: ValidateOptions;
   detail: PlanDetail;
   next: SharedArrayBuffer;
@@ -106,29 +108,27 @@ export async function loadLibrarySplit<D extends PlanDetail>(
   options: ValidateOptions,
   detail: D,
 ): Promise<Library<Validated<D>>> {
+  const { entries, diagnostics } = libraryEntries(paths);
   const next = new Int32Array(new SharedArrayBuffer(4));
-  const helper = startHelper({ paths, options, detail, next: next.buffer as SharedArrayBuffer });
+  const helper =
+    entries.length >= SPLIT_MIN_FILES
+      ? startHelper({ entries, options, detail, next: next.buffer as SharedArrayBuffer })
+      : undefined;
   if (__filename.endsWith('.js')) installCodeCache();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the helper started, see above
   const library = require('../../frontend/library') as typeof LibraryModule;
-  const { entries, diagnostics } = library.libraryEntries(paths);
   const shape = (r: EntryResult) => (detail === 'full' ? r : summarize(r)) as EntryResult<Validated<D>>;
   const validate = (e: LibraryEntry) => shape(library.validateEntry(e, options));
+  if (!helper) return library.assemble(entries, entries.map(validate), diagnostics);
   const results: (EntryResult<Validated<D>> | undefined)[] = new Array(entries.length);
-  if (!helper || entries.length < SPLIT_MIN_FILES) {
-    // Every chunk is taken: a helper that is still starting finds none and exits.
-    Atomics.store(next, 0, entries.length);
-    helper?.stop();
-    return library.assemble(entries, entries.map(validate), diagnostics);
-  }
   takeChunks(entries, next, validate, (i, r) => (results[i] = r as EntryResult<Validated<D>>));
   // Wait only when the helper took files (it may still be loading when this thread is done).
   if (results.includes(undefined)) {
     for (const { index, result } of (await helper.results) ?? []) {
-      // The helper walked the same paths; a file list that changed meanwhile is validated here.
-      if (entries[index]?.file === result.file) results[index] = result as EntryResult<Validated<D>>;
+      results[index] = result as EntryResult<Validated<D>>;
     }
   } else helper.stop();
+  // Files the helper took but did not answer for (it failed) are validated here.
   const all = results.map((r, i) => r ?? validate(entries[i] as LibraryEntry));
   return library.assemble(entries, all, diagnostics);
 }
