@@ -8,12 +8,13 @@
  * Safe when stale: an entry is named by the SHA-1 of the module's source and Node's version, so
  * an edited module or another Node never finds an old entry; V8 checks its own version and flags
  * and rejects data it cannot use (the entry is then written again). Anything unexpected — an
- * unwritable cache directory, a module Node must load its own way (ES modules, source maps or
- * coverage on) — falls back to Node's loader. Entries live in `$FIREBREAK_CACHE/v8-code` (default
- * `~/.cache/firebreak/v8-code`); `FIREBREAK_CODE_CACHE=0` turns the cache off.
+ * unwritable cache directory, a module Node must load its own way (ES modules; source maps,
+ * coverage or the inspector on) — falls back to Node's loader. Entries live in
+ * `$FIREBREAK_CACHE/v8-code` (default `~/.cache/firebreak/v8-code`, pruned past 2,000 entries);
+ * `FIREBREAK_CODE_CACHE=0` turns the cache off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,11 +70,24 @@ function requireFor(mod: Module): NodeJS.Require {
 
 /** Entries to write when the command is done: new ones, and ones V8 rejected. */
 const pending: { path: string; script: Script }[] = [];
+/** Entries this run used (kept when the directory is pruned). */
+const used = new Set<string>();
 let installed = false;
 
+/** Past this many entries (a few hundred builds' worth), entries this run did not use are removed. */
+const MAX_ENTRIES = 2000;
+
+function prune(dir: string): void {
+  const names = readdirSync(dir);
+  if (names.length <= MAX_ENTRIES) return;
+  for (const name of names) if (!used.has(join(dir, name))) rmSync(join(dir, name), { force: true });
+}
+
 function writeEntries(dir: string): void {
+  if (pending.length === 0) return;
   try {
     mkdirSync(dir, { recursive: true });
+    prune(dir);
     for (const { path, script } of pending.splice(0)) {
       // Written aside and renamed: a concurrent run reads a whole entry or none.
       const tmp = `${path}.${process.pid}.tmp`;
@@ -85,9 +99,13 @@ function writeEntries(dir: string): void {
   }
 }
 
+/** Source maps, coverage and the inspector's breakpoints need modules compiled Node's way. */
 function nodeLoadsItself(): boolean {
   const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
-  return sourceMaps || process.env.NODE_V8_COVERAGE !== undefined;
+  const inspecting = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+    a.includes('--inspect'),
+  );
+  return sourceMaps || inspecting || process.env.NODE_V8_COVERAGE !== undefined;
 }
 
 /**
@@ -103,6 +121,7 @@ export function installCodeCache(dir: string | undefined = codeCacheDir()): void
     if (rest[0] === 'module') return nodeCompile.call(this, content, filename, ...rest);
     const path = join(dir, entryName(content));
     const cached = readEntry(path);
+    used.add(path);
     let script: Script;
     try {
       script = new Script(Module.wrap(content), {

@@ -1,10 +1,11 @@
 /**
  * The compiled CLI's V8 code cache (apps/cli/compile-cache.ts): `firebreak validate` answers the
  * same with no cache, a cold one, a warm one and one whose entries are garbage (as a stale or
- * damaged cache would be); the cold run writes the entries, and garbage entries are written anew.
+ * damaged cache would be); the cold run writes the entries, garbage entries are written anew, and
+ * a cache grown past its bound keeps only what the run used.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeCacheDir } from '../../apps/cli/compile-cache';
@@ -59,5 +60,15 @@ describe('the CLI code cache', () => {
     expect(entries()).toEqual(written);
     for (const name of written)
       expect(readFileSync(join(cache, 'v8-code', name), 'utf8')).not.toBe('not V8 code');
+  });
+
+  it('removes entries this run did not use once the cache holds more than 2,000', () => {
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(join(cache, 'v8-code'), { recursive: true });
+    for (let i = 0; i < 2001; i++) writeFileSync(join(cache, 'v8-code', `old-${i}`), 'from an old build');
+    expect(validate({}).status).toBe(1);
+    const left = entries();
+    expect(left.filter((n) => n.startsWith('old-'))).toEqual([]);
+    expect(left.length).toBeGreaterThan(20);
   });
 });
