@@ -1,13 +1,25 @@
 /**
- * The second thread of `firebreak validate` on a large library (see validate-split.ts): validates
- * the second half of the library's files and posts the per-file results back. Loaded as a worker
- * thread from the compiled CLI only.
+ * The second thread of `firebreak validate` on a large library (see validate-split.ts): takes
+ * chunks of the library's files (listed by the main thread) from the shared counter, validates
+ * them, and posts the per-file results back by index. Loaded as a worker thread from the compiled
+ * CLI only.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { libraryEntries, validateEntry } from '../../frontend/library';
-import type { ValidateOptions } from '../../frontend/validator';
-import { secondHalf } from './validate-split';
+import type * as LibraryModule from '../../frontend/library';
+import { installCodeCache } from './compile-cache';
+import type { HelperData, HelperResult } from './validate-split';
+import { summarize, takeChunks } from './validate-split';
 
-const { paths, options } = workerData as { paths: string[]; options: ValidateOptions };
-const { entries } = libraryEntries(paths);
-parentPort?.postMessage(secondHalf(entries).map((e) => validateEntry(e, options)));
+installCodeCache();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- after the code cache is installed
+const { validateEntry } = require('../../frontend/library') as typeof LibraryModule;
+
+const { entries, options, detail, next } = workerData as HelperData;
+const results: HelperResult[] = [];
+takeChunks(
+  entries,
+  new Int32Array(next),
+  (e) => (detail === 'full' ? validateEntry(e, options) : summarize(validateEntry(e, options))),
+  (index, result) => results.push({ index, result }),
+);
+parentPort?.postMessage(results);

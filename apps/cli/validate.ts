@@ -5,12 +5,13 @@
  * Imports only the runbook pipeline (no Temporal), so it starts fast; main.ts loads it lazily.
  */
 import { resolve } from 'node:path';
+import type { Library } from '../../frontend/library';
 import type * as CatchAllModule from '../../frontend/library/catch-all';
 import { formatDiagnostics } from '../../frontend/loader/diagnostics';
 import type * as OnCallModule from '../../services/oncall';
 import type { CliIO } from './io';
 import { EXIT } from './io';
-import { loadLibrarySplit } from './validate-split';
+import { loadLibrarySplit, type PlanSummary } from './validate-split';
 
 const USAGE =
   'usage: firebreak validate [paths…] [--json] [--oncall FILE] [--max N]\n' +
@@ -72,14 +73,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 
   // Paths are resolved against the CLI's cwd but printed as the user typed them.
-  const lib = await loadLibrarySplit(
-    paths.map((p) => (io.cwd === process.cwd() ? p : resolve(io.cwd, p))),
-    options,
-  );
+  const resolved = paths.map((p) => (io.cwd === process.cwd() ? p : resolve(io.cwd, p)));
+  // The engine refuses to start on an unfit catch-all (FIREBREAK_CATCH_ALL); say so here too. Only
+  // that check reads whole plans: otherwise summaries are enough.
+  const catchAll = library ? io.env.FIREBREAK_CATCH_ALL?.trim() : undefined;
+  let routing: string[] = [];
+  let lib: Library<PlanSummary>;
+  if (catchAll) {
+    const full = await loadLibrarySplit(resolved, options, 'full');
+    if (!full.diagnostics.some((d) => d.severity === 'error')) routing = catchAllOf(full.plans, catchAll);
+    lib = full;
+  } else lib = await loadLibrarySplit(resolved, options, 'summary');
   const errors = lib.diagnostics.filter((d) => d.severity === 'error');
-  // The engine refuses to start on an unfit catch-all (FIREBREAK_CATCH_ALL); say so here too.
-  const catchAll = io.env.FIREBREAK_CATCH_ALL?.trim();
-  const routing = library && catchAll && errors.length === 0 ? catchAllOf(lib.plans, catchAll) : [];
   if (json) {
     io.out(
       JSON.stringify(

@@ -12,16 +12,29 @@ import type { TargetDoc } from './document';
 import { templateAt } from './templates';
 import { guaranteedLabels } from './trigger';
 
+/** Labels the trigger guarantees, per document: worked out once, and only if a template reads labels. */
+const guaranteed = new WeakMap<CompileContext['doc'], Set<string>>();
+
+function guaranteedBy(ctx: CompileContext): Set<string> {
+  let sure = guaranteed.get(ctx.doc);
+  if (!sure) {
+    sure = guaranteedLabels(ctx.doc);
+    guaranteed.set(ctx.doc, sure);
+  }
+  return sure;
+}
+
 /** Reports each label a host or group template reads that the trigger does not guarantee. */
 function checkLabels(ctx: CompileContext, src: string, tpl: Template, pointer: string): void {
-  const sure = guaranteedLabels(ctx.doc);
   let from = 0;
   for (const expr of templateExpressions(tpl)) {
     const at = src.indexOf(expr, from);
     if (at >= 0) from = at + expr.length;
+    const labels = referencedKeys(expr, 'labels');
+    if (labels.length === 0) continue;
     const guarded = guardedKeys(expr, 'labels');
-    for (const label of referencedKeys(expr, 'labels')) {
-      if (sure.has(label) || guarded.has(label)) continue;
+    for (const label of labels) {
+      if (guaranteedBy(ctx).has(label) || guarded.has(label)) continue;
       const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const inExpr = expr.search(new RegExp(`labels\\s*(\\.\\s*${escaped}\\b|\\[\\s*["']${escaped}["'])`));
       ctx.fail(

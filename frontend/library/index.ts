@@ -2,58 +2,35 @@
  * A runbook library: every `*.yaml`/`*.yml` under a directory (or an explicit file list),
  * validated and compiled, with ids unique across the library; and which plans an alert triggers.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import type { AlertInstance } from '../../contracts/alert';
 import { loadYamlPositioned, positionOf, sortDiagnostics, type Diagnostic, type Position } from '../loader';
 import { matchesTrigger } from '../../language/plan/match';
 import type { Plan } from '../../contracts/plan';
 import { validateRunbook, type ValidateOptions } from '../validator';
+import { cannotRead, libraryEntries, type LibraryEntry } from './files';
 
-export interface Library {
-  plans: Plan[];
+export * from './files';
+
+/** What assembling a library needs of a plan: its id (a full {@link Plan}, or a summary of one). */
+export interface PlanId {
+  runbook: { id: string };
+}
+
+export interface Library<P extends PlanId = Plan> {
+  plans: P[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
   /** Every runbook file looked at, in order. */
   files: string[];
 }
 
-/** Bounds on the directory walk (a library is tens of files; this stops a mistaken `/`). */
-const MAX_DEPTH = 8;
-const MAX_FILES = 20_000;
-
-const isRunbookFile = (name: string): boolean => /\.ya?ml$/i.test(name);
-
-/** Runbook files under `dir`, sorted, skipping hidden directories and node_modules. */
-export function findRunbookFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, depth: number): void => {
-    if (depth > MAX_DEPTH || out.length >= MAX_FILES) return;
-    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    for (const e of entries) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p, depth + 1);
-      else if (e.isFile() && isRunbookFile(e.name) && out.length < MAX_FILES) out.push(p);
-    }
-  };
-  walk(dir, 0);
-  return out;
-}
-
-/** One runbook file to validate; `root` is the directory plan file names are relative to. */
-export interface LibraryEntry {
-  file: string;
-  root: string;
-}
-
 /** What validating one file produced. */
-export interface EntryResult {
+export interface EntryResult<P extends PlanId = Plan> {
   file: string;
   diagnostics: Diagnostic[];
-  plan?: Plan;
+  plan?: P;
 }
 
 /** Where `metadata.id` sits in a file (read again: only needed for the rare duplicate id). */
@@ -65,35 +42,14 @@ function idPosition(file: string): Position {
   }
 }
 
-function cannotRead(file: string, err: unknown): Diagnostic {
-  return {
-    file,
-    line: 1,
-    col: 1,
-    severity: 'error',
-    message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-  };
-}
-
-/** The runbook files named by paths (directories are walked); unreadable paths are diagnostics. */
-export function libraryEntries(input: string | readonly string[]): {
-  entries: LibraryEntry[];
-  diagnostics: Diagnostic[];
-} {
-  const diagnostics: Diagnostic[] = [];
-  const entries: LibraryEntry[] = [];
-  for (const path of typeof input === 'string' ? [input] : input) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch (err) {
-      diagnostics.push(cannotRead(path, err));
-      continue;
-    }
-    if (isDir) for (const f of findRunbookFiles(path)) entries.push({ file: f, root: path });
-    else entries.push({ file: path, root: '' });
-  }
-  return { entries, diagnostics };
+/**
+ * `file` relative to `root`. The walk made `file` by joining names onto `root`, so when it starts
+ * with `root/` the rest is the answer (`relative` resolves both against the cwd, 600 times).
+ */
+function planFile(root: string, file: string): string {
+  return file.startsWith(root + sep) && !root.endsWith(sep)
+    ? file.slice(root.length + 1)
+    : relative(root, file);
 }
 
 export function validateEntry({ file, root }: LibraryEntry, options: ValidateOptions): EntryResult {
@@ -103,18 +59,18 @@ export function validateEntry({ file, root }: LibraryEntry, options: ValidateOpt
   } catch (err) {
     return { file, diagnostics: [cannotRead(file, err)] };
   }
-  const result = validateRunbook(source, file, { ...options, planFile: root ? relative(root, file) : file });
+  const result = validateRunbook(source, file, { ...options, planFile: root ? planFile(root, file) : file });
   if (!result.plan) return { file, diagnostics: result.diagnostics };
   return { file, diagnostics: result.diagnostics, plan: result.plan };
 }
 
 /** Puts per-file results together in file order: the first definition of an id wins. */
-export function assemble(
+export function assemble<P extends PlanId>(
   entries: LibraryEntry[],
-  results: EntryResult[],
+  results: EntryResult<P>[],
   diagnostics: Diagnostic[],
-): Library {
-  const plans: Plan[] = [];
+): Library<P> {
+  const plans: P[] = [];
   const byId = new Map<string, string>();
   for (const r of results) {
     diagnostics.push(...r.diagnostics);

@@ -117,29 +117,41 @@ function structure(source: string): string | undefined {
   return flow.depth === 0 ? out.join('\n') : undefined;
 }
 
-/** One line's structure (see {@link structure}), tracking flow depth; undefined to bail out. */
+/**
+ * One line's structure (see {@link structure}), tracking flow depth; undefined to bail out.
+ * Quoted contents become one `x` per character (an escape pair counts as one); everything else
+ * is kept up to a comment. Built from slices of the line, not character by character.
+ */
 function lineStructure(line: string, flow: { depth: number }): string | undefined {
   let text = '';
   let quote = '';
+  let run = 0; // start of the verbatim text not yet added
+  let xs = 0; // quoted characters not yet added
   for (let i = 0; i < line.length; i++) {
     const c = line[i] as string;
-    const prev = line[i - 1] ?? ' ';
     if (quote) {
-      if (c === quote && quote === "'" && line[i + 1] === "'") i++;
-      else if (c === quote) quote = '';
-      else if (c === '\\' && quote === '"') i++;
-      text += quote ? 'x' : c;
+      if (c === quote && !(quote === "'" && line[i + 1] === "'")) {
+        text += 'x'.repeat(xs) + c;
+        quote = '';
+        run = i + 1;
+        continue;
+      }
+      if ((c === quote && quote === "'") || (c === '\\' && quote === '"')) i++;
+      xs++;
       continue;
     }
-    if ((c === '"' || c === "'") && /[\s,[{:-]/.test(prev)) quote = c;
-    else if (c === '#' && /\s/.test(prev)) {
+    const prev = line[i - 1] ?? ' ';
+    if ((c === '"' || c === "'") && /[\s,[{:-]/.test(prev)) {
+      text += line.slice(run, i + 1);
+      quote = c;
+      xs = 0;
+    } else if (c === '#' && /\s/.test(prev)) {
       if (flow.depth > 0) return undefined;
-      break;
+      return flow.depth < 0 ? undefined : text + line.slice(run, i);
     } else if (c === '[' || c === '{') flow.depth++;
     else if (c === ']' || c === '}') flow.depth--;
-    text += c;
   }
-  return quote || flow.depth < 0 ? undefined : text;
+  return quote || flow.depth < 0 ? undefined : text + line.slice(run);
 }
 
 /**

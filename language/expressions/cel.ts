@@ -17,16 +17,16 @@ import { ExpressionError } from './errors';
 import { hostOf, portOf, shortHostOf } from './hosts';
 
 /** Root names a `when:` condition or a template may use. */
-export const CONDITION_ROOTS: readonly string[] = [
+export const CONDITION_ROOTS: readonly string[] = Object.freeze([
   'labels',
   'annotations',
   'alert',
   'vars',
   'incident',
   'steps',
-];
+]);
 /** Root names a step's `success:` expression may use (one host's result). */
-export const SUCCESS_ROOTS: readonly string[] = ['exitCode', 'stdout', 'stderr', 'values'];
+export const SUCCESS_ROOTS: readonly string[] = Object.freeze(['exitCode', 'stdout', 'stderr', 'values']);
 
 /** Host result a `success:` expression is evaluated against. */
 export interface HostResult {
@@ -66,7 +66,19 @@ function registerAddressFunctions(env: Environment): void {
   env.registerFunction(ADDRESS_FUNCTIONS.shortHostOf, (s: string) => shortHostOf(s));
 }
 
+/** The environment of each roots array seen (the constant ones are asked for per expression). */
+const envsByRoots = new WeakMap<readonly string[], CachedEnv>();
+
 function environmentFor(roots: readonly string[]): CachedEnv {
+  const known = envsByRoots.get(roots);
+  if (known) return known;
+  const env = environmentNamed(roots);
+  // Only frozen arrays: a caller's array could change its names after this.
+  if (Object.isFrozen(roots)) envsByRoots.set(roots, env);
+  return env;
+}
+
+function environmentNamed(roots: readonly string[]): CachedEnv {
   const key = [...roots].sort().join(',');
   let cached = envs.get(key);
   if (!cached) {
@@ -281,35 +293,57 @@ function walk(expr: string, visit: (node: AstLike) => void): void {
   }
 }
 
-/** The key a member access reads under `root` (`root.key`, `root["key"]`), if it is one. */
-function keyUnder(node: AstLike, root: string): string | undefined {
+/** The root name and key a member access reads (`root.key`, `root["key"]`), if it is one. */
+function memberOf(node: AstLike): { root: string; key: string } | undefined {
   if (!(node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]')) return undefined;
   if (!Array.isArray(node.args)) return undefined;
   const [base, key] = node.args as unknown[];
-  if (!isAst(base) || base.op !== 'id' || base.args !== root) return undefined;
-  if (typeof key === 'string') return key;
-  if (isAst(key) && key.op === 'value' && typeof key.args === 'string') return key.args;
+  if (!isAst(base) || base.op !== 'id' || typeof base.args !== 'string') return undefined;
+  if (typeof key === 'string') return { root: base.args, key };
+  if (isAst(key) && key.op === 'value' && typeof key.args === 'string')
+    return { root: base.args, key: key.args };
   return undefined;
+}
+
+/** What an expression reads under each root name, and what it guards with `has()`. */
+interface KeyUse {
+  /** Root → keys read directly under it, in order of first use. */
+  read: Map<string, string[]>;
+  /** Root → keys tested with `has(root.key)`. */
+  guarded: Map<string, Set<string>>;
+}
+
+/** One walk per expression answers every root (the validator asks for vars, steps and labels). */
+const keyUses = new Map<string, KeyUse>();
+
+function keyUse(expr: string): KeyUse {
+  const cached = keyUses.get(expr);
+  if (cached) return cached;
+  const use: KeyUse = { read: new Map(), guarded: new Map() };
+  walk(expr, (node) => {
+    const member = memberOf(node);
+    if (member) {
+      const keys = use.read.get(member.root) ?? [];
+      if (!keys.includes(member.key)) keys.push(member.key);
+      use.read.set(member.root, keys);
+      return;
+    }
+    if (node.op !== 'call' || !Array.isArray(node.args) || node.args[0] !== 'has') return;
+    const [arg] = (node.args[1] as unknown[] | undefined) ?? [];
+    const guard = isAst(arg) ? memberOf(arg) : undefined;
+    if (guard) use.guarded.set(guard.root, (use.guarded.get(guard.root) ?? new Set()).add(guard.key));
+  });
+  if (keyUses.size >= MAX_CACHED) keyUses.clear();
+  keyUses.set(expr, use);
+  return use;
 }
 
 /** Keys an expression reads directly under a root name (`vars.x` → `x`), in order of first use. */
 export function referencedKeys(expr: string, root: string): string[] {
-  const found: string[] = [];
-  walk(expr, (node) => {
-    const key = keyUnder(node, root);
-    if (key !== undefined && !found.includes(key)) found.push(key);
-  });
-  return found;
+  return [...(keyUse(expr).read.get(root) ?? [])];
 }
 
 /** Keys an expression tests with `has(root.key)` somewhere (a guard against a missing key). */
 export function guardedKeys(expr: string, root: string): Set<string> {
-  const found = new Set<string>();
-  walk(expr, (node) => {
-    if (node.op !== 'call' || !Array.isArray(node.args) || node.args[0] !== 'has') return;
-    const [arg] = (node.args[1] as unknown[] | undefined) ?? [];
-    const key = isAst(arg) ? keyUnder(arg, root) : undefined;
-    if (key !== undefined) found.add(key);
-  });
-  return found;
+  return new Set(keyUse(expr).guarded.get(root));
 }

@@ -4,7 +4,7 @@
  * diagnostics in the same order, duplicate ids across the two halves included.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../apps/cli/main';
@@ -51,5 +51,30 @@ describe('validate on two threads', () => {
       expect.stringContaining('duplicate runbook id "rb-3"'),
       expect.stringContaining('kind'),
     ]);
+  });
+
+  it('checks the catch-all on whole plans whichever thread validated it', async () => {
+    // A clean library (errors skip the check) whose catch-all sorts last: on a library this
+    // large the helper thread takes it, or this one does if the helper is slow.
+    const clean = mkdtempSync(join(tmpdir(), 'fb-split-catch-all-'));
+    try {
+      for (const f of readdirSync(dir).filter((n) => n !== 'rb-0007.yaml' && n < 'rb-0190.yaml'))
+        cpSync(join(dir, f), join(clean, f));
+      cpSync(join(ROOT, 'runbooks', 'demo-local-logs.yaml'), join(clean, 'zz-catch-all.yaml'));
+      const env = { FIREBREAK_RUNBOOKS: clean, FIREBREAK_CATCH_ALL: 'demo-local-logs' };
+      const built = spawnSync(process.execPath, [join(ROOT, 'bin', 'firebreak.js'), 'validate'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+      const io = captureIO(process.cwd(), env);
+      const code = await main(['validate'], io);
+      expect(built.status).toBe(1);
+      expect(code).toBe(1);
+      expect(built.stdout.trim()).toBe(io.stdout.join('\n').trim());
+      expect(built.stdout).toContain('remove them');
+      expect(built.stderr).toContain('catch-all problem(s)');
+    } finally {
+      rmSync(clean, { recursive: true, force: true });
+    }
   });
 });
