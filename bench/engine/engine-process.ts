@@ -38,7 +38,9 @@ export async function startEngineProcess(
 ): Promise<EngineProcess> {
   const logFile = join(home, 'engine.log');
   const out = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts', 'start.js')], {
+  // BENCH_ENGINE_MEMSTATS=<file>: every thread of the engine logs its heaps there (memstats.js).
+  const preload = env.BENCH_ENGINE_MEMSTATS ? ['--require', join(__dirname, 'memstats.js')] : [];
+  const proc = spawn(process.execPath, [...preload, ...nodeArgs, join(ROOT, 'scripts', 'start.js')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', out, out],
