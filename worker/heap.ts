@@ -19,9 +19,9 @@
  *   and it now marks 50 MB instead of sweeping 190.
  * - `--max-semi-space-size=8`: an 8 MB semi-space (16 MB young generation) instead of 16. Set at
  *   run time it reaches the isolates created afterwards: the SDK's workflow thread, not the main
- *   thread. With both flags on both threads (command line): 380 MB. Smaller is worse: with 4 MB
- *   and no growing limit, more short-lived activation garbage survived into the old generation
- *   (597 MB).
+ *   thread — `npm start` gives the main thread the same on its command line (package.json). With
+ *   both flags on both threads: 380 MB. Smaller is worse: with 4 MB and no growing limit, more
+ *   short-lived activation garbage survived into the old generation (597 MB).
  *
  * A flag the process was started with (command line or NODE_OPTIONS) wins: it is not set again.
  * `FIREBREAK_V8_HEAP=default` leaves V8's own settings.
