@@ -7,10 +7,12 @@ import { loadConfig, workerSettings } from '../services/config';
 import { hostTaskQueue } from '../services/config/cluster';
 import { temporalAddress } from '../services/config/temporal';
 import { startWorker } from './index';
+import { tuneHeap } from './heap';
 import { installRuntimeLogger, logLevelFrom } from './logging';
 
 export async function main(): Promise<number> {
   const config = loadConfig(process.env, {}, { standalone: 'worker' });
+  tuneHeap(process.env); // before startWorker creates the workflow thread (heap.ts)
   installRuntimeLogger(logLevelFrom(process.env), (line) => console.error(`firebreak worker: ${line}`));
   const running = await startWorker(config);
   let signals = 0;

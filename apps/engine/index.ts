@@ -12,6 +12,7 @@ import { loadPersonTokens } from '../../services/oncall';
 import { connectTemporal } from '../../services/config/temporal';
 import { startWorker } from '../../worker';
 import { installRuntimeLogger, logLevelFrom } from '../../worker/logging';
+import { tuneHeap } from '../../worker/heap';
 import type { RunningWorker } from '../../worker';
 import { connectWhenReady } from './connect-ready';
 import { startDevServer } from './devserver';
@@ -63,6 +64,8 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((line: string) => void process.stderr.write(`firebreak: ${line}\n`));
   const config = loadConfig(env);
+  // Before the worker's workflow thread exists: its heap is sized when it is created.
+  tuneHeap(env);
   // Before any connection: the runtime's logger is fixed when the first one is made.
   installRuntimeLogger(logLevelFrom(env), log);
   const { plans, oncall } = checkInputs(config);

@@ -1,7 +1,7 @@
 /**
- * The engine exactly as `npm start` runs it: `node scripts/start.js` (which builds dist/ when the
- * sources are newer, then runs `firebreak start`) in a child process, with the fixture's
- * environment. Its output goes to a log file in the fixture's home.
+ * The engine exactly as `npm start` runs it: `node <the start script's flags> scripts/start.js`
+ * (which builds dist/ when the sources are newer, then runs `firebreak start`) in a child process,
+ * with the fixture's environment. Its output goes to a log file in the fixture's home.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +21,18 @@ export interface EngineProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node flags `npm start` passes (package.json's start script, `node <flags> scripts/start.js`),
+ * so the engine here runs with them too.
+ */
+export function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'scripts/start.js')
+    throw new Error(`package.json start script is not "node [flags] scripts/start.js": ${pkg.scripts.start}`);
+  return words.slice(1, -1);
+}
+
 function tail(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
@@ -38,7 +50,10 @@ export async function startEngineProcess(
 ): Promise<EngineProcess> {
   const logFile = join(home, 'engine.log');
   const out = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts', 'start.js')], {
+  // BENCH_ENGINE_MEMSTATS=<file>: every thread of the engine logs its heaps there (memstats.js).
+  const preload = env.BENCH_ENGINE_MEMSTATS ? ['--require', join(__dirname, 'memstats.js')] : [];
+  const args = [...preload, ...startScriptNodeArgs(), ...nodeArgs, join(ROOT, 'scripts', 'start.js')];
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env,
     stdio: ['ignore', out, out],
