@@ -8,6 +8,7 @@ import type { Actor, IncidentState, RefusalSignal } from '../../contracts/incide
 import { ackUpdate, approveUpdate, closeUpdate, noteUpdate, rejectUpdate } from '../../workflows/definitions';
 import { recordRefusal, updateRefusal } from './audit';
 import { handleOfIncident } from './incident-lookup';
+import { executeUpdateRetrying } from './update-retry';
 import type { IntakeMetrics } from './metrics';
 
 export type IncidentAction = RefusalSignal['action'];
@@ -25,17 +26,21 @@ async function run(client: Client, id: string, action: IncidentAction, actor: Ac
   const comment = f.comment ? { comment: f.comment } : {};
   switch (action) {
     case 'ack':
-      return handle.executeUpdate(ackUpdate, { args: [{ actor, ...comment }] });
+      return executeUpdateRetrying(handle, ackUpdate, { actor, ...comment });
     case 'note':
-      return handle.executeUpdate(noteUpdate, { args: [{ actor, text: f.text ?? '' }] });
+      return executeUpdateRetrying(handle, noteUpdate, { actor, text: f.text ?? '' });
     case 'approve':
     case 'reject':
-      return handle.executeUpdate(action === 'approve' ? approveUpdate : rejectUpdate, {
-        args: [{ stepId: f.stepId ?? '', actor, ...comment }],
+      return executeUpdateRetrying(handle, action === 'approve' ? approveUpdate : rejectUpdate, {
+        stepId: f.stepId ?? '',
+        actor,
+        ...comment,
       });
     case 'close':
-      return handle.executeUpdate(closeUpdate, {
-        args: [{ actor, outcome: f.outcome ?? 'resolved', ...comment }],
+      return executeUpdateRetrying(handle, closeUpdate, {
+        actor,
+        outcome: f.outcome ?? 'resolved',
+        ...comment,
       });
   }
 }

@@ -20,6 +20,7 @@ import { confirmBody, messageBody } from '../console/approval-view';
 import { IncidentReader } from '../console/data';
 import { sendPage } from '../console/requests';
 import type { IntakeContext } from '../context';
+import { executeUpdateRetrying } from '../update-retry';
 import { handleOfIncident } from '../incident-lookup';
 import { refusalOf } from '../errors';
 import type { Refused } from '../errors';
@@ -183,11 +184,11 @@ async function decide(
   const { incidentId, stepId, person, nonce } = claims;
   const actor = { person, channel: 'email' as const };
   try {
-    await (
-      await handleOfIncident(opts.client, incidentId)
-    ).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, {
-      args: [{ stepId, actor, nonce, ...(comment ? { comment } : {}) }],
-    });
+    await executeUpdateRetrying(
+      await handleOfIncident(opts.client, incidentId),
+      decision === 'approve' ? approveUpdate : rejectUpdate,
+      { stepId, actor, nonce, ...(comment ? { comment } : {}) },
+    );
     opts.metrics.approvals.inc({ decision, channel: 'email', outcome: 'accepted' });
     return show(
       reply,
