@@ -15,7 +15,7 @@ import { createSshExecutor } from '../services/transport/client';
 import type { Executor } from '../services/transport/transport';
 import { buildStdin, buildWrapper, execLine, newMarkerNonce } from '../services/transport/wrapper';
 import { startSshd, TEST_USER } from '../test/support/services';
-import { bareExec, benchSshConfig, openBareSsh2 } from './ssh-reference';
+import { bareExec, benchCommandInput, benchSshConfig, openBareSsh2 } from './ssh-reference';
 
 const ITER = Number(process.env.BENCH_SSH_ITER ?? 300);
 type Marks = Map<string, number>;
@@ -84,25 +84,10 @@ async function main(): Promise<void> {
   const config = { home: fleet.dir, ssh, inventory: {}, secrets: {} };
   const exec = createSshExecutor({ ssh });
   const acts = createCommandActivities({ config, transports: { ssh: withMarks(exec) } });
-  const input: RunCommandInput = {
-    incidentId: 'bench',
-    stepId: 'bench',
-    target: {
-      name: 'bench',
-      transport: 'ssh',
-      hosts: [`127.0.0.1:${port}`],
-      user: TEST_USER,
-      concurrency: 32,
-      failFast: false,
-    },
-    command: process.env.BENCH_SSH_COMMAND ?? 'echo ok',
-    secrets: [],
-    sudo: false,
-    env: {},
-    timeoutMs: 30000,
-    outputCapBytes: 65536,
-    extract: [],
-  };
+  const input: RunCommandInput = benchCommandInput(
+    [`127.0.0.1:${port}`],
+    process.env.BENCH_SSH_COMMAND ?? 'echo ok',
+  );
   const bareConn = await openBareSsh2({
     port,
     user: TEST_USER,

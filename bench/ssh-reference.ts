@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
+import type { RunCommandInput } from '../activities/types';
 import type { FirebreakConfig } from '../services/config/types';
+import { TEST_USER } from '../test/support/services';
 
 export interface SshTarget {
   port: number;
@@ -103,6 +105,22 @@ export function benchSshConfig(fleet: {
     keepaliveIntervalMs: 10000,
     poolMaxPerHost: 2,
     poolIdleMs: 60000,
+  };
+}
+
+/** A `runCommand` input for the benches: `command` on `hosts` as the test user, nothing else set. */
+export function benchCommandInput(hosts: string[], command = 'echo ok', concurrency = 32): RunCommandInput {
+  return {
+    incidentId: 'bench',
+    stepId: 'bench',
+    target: { name: 'bench', transport: 'ssh', hosts, user: TEST_USER, concurrency, failFast: false },
+    command,
+    secrets: [],
+    sudo: false,
+    env: {},
+    timeoutMs: 30000,
+    outputCapBytes: 65536,
+    extract: [],
   };
 }
 

@@ -14,7 +14,7 @@ import { createCommandActivities } from '../activities/commands';
 import type { RunCommandInput } from '../activities/types';
 import { createSshExecutor } from '../services/transport/client';
 import { startSshd, TEST_USER } from '../test/support/services';
-import { benchSshConfig, openBareSsh2, openSshMultiplexed } from './ssh-reference';
+import { benchCommandInput, benchSshConfig, openBareSsh2, openSshMultiplexed } from './ssh-reference';
 
 const ITER = Number(process.env.BENCH_SSH_ITER ?? 200);
 const FRESH_ITER = Number(process.env.BENCH_SSH_FRESH_ITER ?? 30);
@@ -34,18 +34,8 @@ async function main(): Promise<void> {
   const ssh = benchSshConfig(fleet);
   const config = { home: fleet.dir, ssh, inventory: {}, secrets: {} };
   const hosts = fleet.instances.map((i) => `127.0.0.1:${i.port}`);
-  const mk = (h: string[], concurrency = 32, command = 'echo ok'): RunCommandInput => ({
-    incidentId: 'bench',
-    stepId: 'bench',
-    target: { name: 'bench', transport: 'ssh', hosts: h, user: TEST_USER, concurrency, failFast: false },
-    command,
-    secrets: [],
-    sudo: false,
-    env: {},
-    timeoutMs: 30000,
-    outputCapBytes: 65536,
-    extract: [],
-  });
+  const mk = (h: string[], concurrency = 32, command = 'echo ok'): RunCommandInput =>
+    benchCommandInput(h, command, concurrency);
   const time = async (fn: () => Promise<unknown>): Promise<number> => {
     const t = process.hrtime.bigint();
     await fn();

@@ -9,6 +9,7 @@
  * incident, or a timeout is not retried (they are answers, not transient failures).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError, isGrpcServiceError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -21,8 +22,6 @@ export interface UpdateRetry {
 }
 
 export const UPDATE_RETRY: UpdateRetry = { attempts: 4, backoffMs: 250 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** gRPC codes about the request itself: sending it again cannot help (any other may be a busy or restarting server). */
 const PERMANENT_CODES = new Set([

@@ -135,8 +135,11 @@ async function confirmPage(
   });
 }
 
-/** Why a link of an incident that has finished cannot decide, or undefined when its state cannot be read. */
-async function closedIncident(reader: IncidentReader, claims: ApprovalClaims) {
+/**
+ * {@link closedReason} from the incident's current state (a finished incident's too), or undefined
+ * when the link can still decide or the state cannot be read.
+ */
+async function closedReasonNow(reader: IncidentReader, claims: ApprovalClaims) {
   try {
     return closedReason(await reader.state(claims.incidentId), claims);
   } catch {
@@ -146,16 +149,13 @@ async function closedIncident(reader: IncidentReader, claims: ApprovalClaims) {
 
 /** Why the POST was refused, explained from the incident's state: a replayed link, or someone else already decided. */
 async function explainRefusal(reader: IncidentReader, claims: ApprovalClaims, refused: Refused) {
-  try {
-    const closed = closedReason(await reader.state(claims.incidentId), claims);
-    if (closed)
-      return {
-        outcome: closed.title.includes('used') ? ('replayed' as const) : ('refused' as const),
-        lines: closed.lines,
-      };
-  } catch {
-    // the refusal reason alone is still accurate
-  }
+  // Without a readable state the refusal reason alone is still accurate.
+  const closed = await closedReasonNow(reader, claims);
+  if (closed)
+    return {
+      outcome: closed.title.includes('used') ? ('replayed' as const) : ('refused' as const),
+      lines: closed.lines,
+    };
   return { outcome: 'refused' as const, lines: [refused.reason] };
 }
 
@@ -200,7 +200,7 @@ async function decide(
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       // A finished incident takes no update, but its state still says why the link is spent.
-      const ended = await closedIncident(reader, claims);
+      const ended = await closedReasonNow(reader, claims);
       if (ended) return show(reply, ended.status, ended.title, ended.lines, incidentId);
       return show(reply, 404, 'Incident not found', [
         `Incident ${incidentId} no longer exists or has finished.`,
